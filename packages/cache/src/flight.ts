@@ -1,0 +1,61 @@
+/** What a load produced, shared by every caller waiting for it. */
+export interface Outcome<T> {
+  readonly value: T
+  /** True when the load failed and an expired entry was served instead. */
+  readonly stale: boolean
+  /** Age of the value in milliseconds: 0 for a new load, the entry's age for a stale one. */
+  readonly ageMs: number
+}
+
+/**
+ * One load of one key under way. Callers that arrive while it runs join it instead of
+ * calling the loader again, as long as nothing they depend on was invalidated since it
+ * started.
+ */
+export class Flight<T> {
+  /** Settles with the outcome every waiter receives; set right after construction. */
+  outcome!: Promise<Outcome<T>>
+
+  /** Set when the key itself was invalidated or overwritten: the result must not be stored. */
+  fenced = false
+
+  constructor(
+    /** The key being loaded. */
+    readonly key: string,
+    /** The tags the result will be stored under. */
+    readonly tags: readonly string[],
+    /** The invalidation sequence number when the load was created. */
+    readonly sequence: number,
+    /**
+     * Resolves (never rejects) once the loader has settled or was abandoned at its deadline.
+     * A later load of the same key waits for it, so one key never has two loader calls
+     * running at once.
+     */
+    readonly loaderDone: Promise<void>,
+  ) {}
+}
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as `signal` aborts, whichever
+ * comes first. Only this caller stops waiting; the promise itself goes on.
+ */
+export function abandonable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}

@@ -1,0 +1,175 @@
+import type { InvalidationBus } from './bus'
+import type { Clock } from './clock'
+import type { CacheLogger } from './logger'
+
+/** How a cache is built. Every field is optional; the defaults suit a small service. */
+export interface CacheOptions {
+  /**
+   * The most memory the in-memory tier may hold, in bytes, as measured by `sizeOf`. When a
+   * new entry would pass it, least recently used entries are evicted first.
+   * @defaultValue `67108864` (64 MiB)
+   */
+  readonly maxBytes?: number
+  /**
+   * The largest single entry kept, in bytes. A larger value is returned to its callers but
+   * not stored.
+   * @defaultValue `maxBytes / 8`
+   */
+  readonly maxEntryBytes?: number
+  /**
+   * How long a loaded value stays fresh, in milliseconds. A fresh entry is served without
+   * calling the loader.
+   * @defaultValue `60000`
+   */
+  readonly ttlMs?: number
+  /**
+   * How long after its freshness ended an entry may still be served, flagged `stale`, when
+   * loading it again fails or passes `loadTimeoutMs`. `0` disables the fallback.
+   * @defaultValue `0`
+   */
+  readonly graceMs?: number
+  /**
+   * Spreads expiry so entries loaded together do not all expire together: each entry's
+   * freshness is shortened by a random share of `ttlMs` up to this fraction (0 to 1).
+   * @defaultValue `0`
+   */
+  readonly ttlJitter?: number
+  /**
+   * A deadline for each load, in milliseconds: the loader's signal aborts, and callers get
+   * the stale entry or a `CacheLoadTimeoutError`. `undefined` waits as long as the loader.
+   * @defaultValue `undefined`
+   */
+  readonly loadTimeoutMs?: number
+  /**
+   * Names this cache's data, as a version prefix: caches (and instances) with different
+   * namespaces never see each other's entries or invalidations. Change it when the shape of
+   * cached values changes, so a deploy never reads the old shape from a shared tier or bus.
+   * @defaultValue `'default'`
+   */
+  readonly namespace?: string
+  /**
+   * Estimates the bytes a value occupies.
+   * @defaultValue {@link estimateBytes}
+   */
+  readonly sizeOf?: (value: unknown, key: string) => number
+  /**
+   * The time source for freshness, grace and ages.
+   * @defaultValue wall-clock milliseconds (`Date.now`)
+   */
+  readonly clock?: Clock
+  /**
+   * The random source for `ttlJitter`, returning a number in [0, 1).
+   * @defaultValue `Math.random`
+   */
+  readonly random?: () => number
+  /**
+   * Receives a `warn` when a stale entry is served because loading failed.
+   * @defaultValue none: the cache logs nothing
+   */
+  readonly logger?: CacheLogger
+  /**
+   * Carries invalidations to and from other cache instances.
+   * @defaultValue none: invalidations stay in this instance
+   */
+  readonly bus?: InvalidationBus
+}
+
+/** Per-call settings of `get`, `getWithInfo` and `getMany`. */
+export interface GetOptions {
+  /**
+   * Tags of the entry, by which it can be invalidated. Entries under a `user:{id}:…` key
+   * are tagged `user:{id}` as well. When a call joins a load already under way, the tags of
+   * the call that started it apply.
+   * @defaultValue `[]`
+   */
+  readonly tags?: readonly string[]
+  /** Freshness of this entry, in milliseconds. @defaultValue the cache's `ttlMs` */
+  readonly ttlMs?: number
+  /** Grace of this entry, in milliseconds. @defaultValue the cache's `graceMs` */
+  readonly graceMs?: number
+  /** Load deadline, in milliseconds. @defaultValue the cache's `loadTimeoutMs` */
+  readonly loadTimeoutMs?: number
+  /**
+   * Abandons this caller's wait: the call rejects with the signal's reason. A load other
+   * callers wait for goes on; the loader's own signal aborts only at its deadline.
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal
+}
+
+/** Options with their defaults applied and checked. */
+export interface ResolvedCacheOptions {
+  readonly maxBytes: number
+  readonly maxEntryBytes: number
+  readonly ttlMs: number
+  readonly graceMs: number
+  readonly ttlJitter: number
+  readonly loadTimeoutMs: number | undefined
+  readonly namespace: string
+}
+
+/** Applies defaults and rejects values that cannot work, naming the option and the value. */
+export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions {
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
+  checkPositiveInteger('maxBytes', maxBytes)
+
+  const maxEntryBytes = options.maxEntryBytes ?? Math.max(1, Math.floor(maxBytes / 8))
+  checkPositiveInteger('maxEntryBytes', maxEntryBytes)
+  if (maxEntryBytes > maxBytes) {
+    throw new RangeError(
+      `createCache: options.maxEntryBytes must be at most maxBytes (${maxBytes}), ` +
+        `received ${maxEntryBytes}`,
+    )
+  }
+
+  const ttlMs = options.ttlMs ?? 60_000
+  checkDuration('ttlMs', ttlMs)
+
+  const graceMs = options.graceMs ?? 0
+  checkDuration('graceMs', graceMs)
+
+  const ttlJitter = options.ttlJitter ?? 0
+  if (typeof ttlJitter !== 'number' || !(ttlJitter >= 0 && ttlJitter <= 1)) {
+    throw new RangeError(
+      `createCache: options.ttlJitter must be a number from 0 to 1, received ${ttlJitter}`,
+    )
+  }
+
+  if (options.loadTimeoutMs !== undefined) checkDuration('loadTimeoutMs', options.loadTimeoutMs)
+
+  const namespace = options.namespace ?? 'default'
+  if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(namespace)) {
+    throw new TypeError(
+      `createCache: options.namespace must be 1-64 characters of [A-Za-z0-9_.:-], ` +
+        `received ${String(namespace)}`,
+    )
+  }
+
+  return {
+    maxBytes,
+    maxEntryBytes,
+    ttlMs,
+    graceMs,
+    ttlJitter,
+    loadTimeoutMs: options.loadTimeoutMs,
+    namespace,
+  }
+}
+
+/** Rejects a per-call duration that cannot work, naming the call and the option. */
+export function checkDuration(name: string, value: unknown, caller = 'createCache'): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(
+      `${caller}: options.${name} must be a finite number of milliseconds >= 0, ` +
+        `received ${String(value)}`,
+    )
+  }
+}
+
+function checkPositiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(
+      `createCache: options.${name} must be a positive integer, received ${String(value)}`,
+    )
+  }
+}
