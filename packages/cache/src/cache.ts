@@ -1,90 +1,32 @@
 import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { collect, inOrder, pick } from './batch'
 import type { InvalidationBus, InvalidationMessage } from './bus'
 import { type Clock, systemClock } from './clock'
-import {
-  CacheKeyError,
-  CacheLoadTimeoutError,
-  CacheMissingValueError,
-  isCacheMissingValueError,
-} from './errors'
-import { type CacheEvents, type CacheListener, Emitter, type Provenance } from './events'
-import { abandonable, Flight, type Outcome } from './flight'
+import { isCacheMissingValueError } from './errors'
+import { type CacheEvents, type CacheListener, Emitter } from './events'
+import { abandonable, callLoader, Flight, noop, type Outcome, underDeadline } from './flight'
 import { type InvalidationTarget, resolveInvalidation } from './invalidation'
-import { userIdOfKey } from './keys'
+import { checkCacheKey, entryTags } from './keys'
 import type { CacheLogger } from './logger'
 import {
   type CacheOptions,
-  checkDuration,
   type GetOptions,
+  perCallDuration,
   type ResolvedCacheOptions,
   resolveCacheOptions,
 } from './options'
+import { asCoalesced, asMiss, valueOfResult } from './results'
 import { estimateBytes } from './size'
 import { Standing, TagVersions } from './tag-versions'
-
-/**
- * Loads the value of one key from the source of truth. Honour `signal`: it aborts at the
- * load deadline.
- */
-export type Loader<T> = (signal: AbortSignal) => Promise<T> | T
-
-/**
- * Loads several keys in one call. Return a Map from key to value; a key left out has no
- * value at the source and is left out of the result of `getMany`.
- */
-export type BatchLoader<T> = (
-  keys: readonly string[],
-  signal: AbortSignal,
-) => Promise<ReadonlyMap<string, T>> | ReadonlyMap<string, T>
-
-/** A value with where it came from, as returned by {@link Cache.getWithInfo}. */
-export interface CacheResult<T> {
-  /** The value. */
-  readonly value: T
-  /** `hit`, `miss`, `coalesced` (joined another caller's load) or `stale` (fallback). */
-  readonly provenance: Provenance
-  /** Milliseconds since the value was loaded: 0 for a new load. */
-  readonly ageMs: number
-}
-
-/** Settings of {@link Cache.set}. */
-export interface SetOptions {
-  /** Tags of the entry. @defaultValue `[]` */
-  readonly tags?: readonly string[]
-  /** Freshness in milliseconds. @defaultValue the cache's `ttlMs` */
-  readonly ttlMs?: number
-  /** Grace in milliseconds. @defaultValue the cache's `graceMs` */
-  readonly graceMs?: number
-}
-
-/** Counters since the cache was created, plus its current size. */
-export interface CacheStats {
-  /** Reads answered by a fresh entry. */
-  readonly hits: number
-  /** Reads that started a load. */
-  readonly misses: number
-  /** Reads that joined a load already under way. */
-  readonly coalesced: number
-  /** Loads that failed and were answered by a stale entry instead. */
-  readonly staleServed: number
-  /** Loads that failed or passed their deadline. */
-  readonly loadErrors: number
-  /** Loads whose result was not stored because an invalidation overlapped them. */
-  readonly discarded: number
-  /** Entries pushed out by the byte bound. */
-  readonly evictions: number
-  /** Calls to `invalidate`, and invalidations received from other instances. */
-  readonly invalidations: number
-  /** `hits / (hits + misses + coalesced)`, or 0 before the first read. */
-  readonly hitRatio: number
-  /** Entries held in memory, including expired ones not yet reclaimed. */
-  readonly entries: number
-  /** Bytes held in memory, as measured by `sizeOf`. */
-  readonly bytes: number
-  /** Tags with a recorded invalidation version. */
-  readonly tagVersions: number
-}
+import type {
+  BatchLoader,
+  CacheResult,
+  CacheStats,
+  GetManyOptions,
+  Loader,
+  SetOptions,
+} from './types'
 
 interface Entry {
   readonly value: unknown
@@ -234,7 +176,7 @@ export class Cache {
         continue
       }
 
-      checkKey(key, 'getMany')
+      checkCacheKey(key, 'getMany')
       if (entry !== undefined) this.#dropIfUnusable(key, entry)
 
       const flight = this.#joinableFlight(key)
@@ -264,15 +206,15 @@ export class Cache {
    * of `key` already under way will not overwrite it.
    */
   set(key: string, value: unknown, options?: SetOptions): void {
-    checkKey(key, 'set')
+    checkCacheKey(key, 'set')
 
     const flight = this.#flights.get(key)
     if (flight !== undefined) flight.fenced = true
 
-    const ttlMs = perCall(options?.ttlMs, this.#options.ttlMs, 'ttlMs', 'set')
-    const graceMs = perCall(options?.graceMs, this.#options.graceMs, 'graceMs', 'set')
+    const ttlMs = perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs', 'set')
+    const graceMs = perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs', 'set')
 
-    this.#store(key, value, tagsOf(key, options?.tags), this.#versions.sequence, ttlMs, graceMs)
+    this.#store(key, value, entryTags(key, options?.tags), this.#versions.sequence, ttlMs, graceMs)
   }
 
   /**
@@ -342,7 +284,7 @@ export class Cache {
     options: GetOptions | undefined,
     entry: Entry | undefined,
   ): Promise<CacheResult<T>> {
-    checkKey(key, 'get')
+    checkCacheKey(key, 'get')
     if (typeof loader !== 'function') {
       throw new TypeError(`get: loader must be a function, received ${typeof loader}`)
     }
@@ -358,11 +300,15 @@ export class Cache {
     }
 
     const previous = this.#flights.get(key)
-    const timeoutMs = perCall(options?.loadTimeoutMs, this.#options.loadTimeoutMs, 'loadTimeoutMs')
+    const timeoutMs = perCallDuration(
+      options?.loadTimeoutMs,
+      this.#options.loadTimeoutMs,
+      'loadTimeoutMs',
+    )
     const launched = this.#launch(loader, previous?.loaderDone, timeoutMs, key)
     const flight = this.#track<T>(
       key,
-      tagsOf(key, options?.tags),
+      entryTags(key, options?.tags),
       launched,
       launched.loaded,
       options,
@@ -381,14 +327,18 @@ export class Cache {
     }
 
     const previous = keys.flatMap((key) => this.#flights.get(key)?.loaderDone ?? [])
-    const timeoutMs = perCall(options?.loadTimeoutMs, this.#options.loadTimeoutMs, 'loadTimeoutMs')
+    const timeoutMs = perCallDuration(
+      options?.loadTimeoutMs,
+      this.#options.loadTimeoutMs,
+      'loadTimeoutMs',
+    )
     const run = (signal: AbortSignal) => loadMany(keys, signal)
     const waitFor = previous.length === 0 ? undefined : Promise.all(previous)
     const launched = this.#launch(run, waitFor, timeoutMs, keys[0] as string)
 
     return keys.map((key) => {
       const loaded = launched.loaded.then((values) => pick(values, key))
-      const tags = tagsOf(
+      const tags = entryTags(
         key,
         typeof options?.tags === 'function' ? options.tags(key) : options?.tags,
       )
@@ -427,8 +377,8 @@ export class Cache {
     loaded: Promise<unknown>,
     options: Pick<GetOptions, 'ttlMs' | 'graceMs'> | undefined,
   ): Flight<T> {
-    const ttlMs = perCall(options?.ttlMs, this.#options.ttlMs, 'ttlMs')
-    const graceMs = perCall(options?.graceMs, this.#options.graceMs, 'graceMs')
+    const ttlMs = perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs')
+    const graceMs = perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs')
     const flight = new Flight<T>(key, tags, this.#versions.sequence, launched.done)
 
     flight.outcome = loaded.then(
@@ -601,12 +551,6 @@ export class Cache {
   }
 }
 
-/** Per-call settings of `getMany`: those of `get`, with tags per key. */
-export interface GetManyOptions extends Omit<GetOptions, 'tags'> {
-  /** Tags for all loaded keys, or a function giving each key its own. @defaultValue `[]` */
-  readonly tags?: readonly string[] | ((key: string) => readonly string[])
-}
-
 /**
  * Creates a {@link Cache}.
  *
@@ -623,123 +567,3 @@ export interface GetManyOptions extends Omit<GetOptions, 'tags'> {
 export function createCache(options?: CacheOptions): Cache {
   return new Cache(options)
 }
-
-function valueOfResult<T>(result: CacheResult<T>): T {
-  return result.value
-}
-
-function asMiss<T>(outcome: Outcome<T>): CacheResult<T> {
-  return {
-    value: outcome.value,
-    provenance: outcome.stale ? 'stale' : 'miss',
-    ageMs: outcome.ageMs,
-  }
-}
-
-function asCoalesced<T>(outcome: Outcome<T>): CacheResult<T> {
-  const provenance = outcome.stale ? 'stale' : 'coalesced'
-
-  return { value: outcome.value, provenance, ageMs: outcome.ageMs }
-}
-
-function collect<T>(flight: Flight<T>, found: Map<string, T>): Promise<void> {
-  return flight.outcome.then(
-    (outcome) => {
-      found.set(flight.key, outcome.value)
-    },
-    (error: unknown) => {
-      if (!isCacheMissingValueError(error)) throw error
-    },
-  )
-}
-
-function inOrder<T>(keys: readonly string[], found: Map<string, T>): Map<string, T> {
-  const ordered = new Map<string, T>()
-
-  for (const key of keys) {
-    if (found.has(key)) ordered.set(key, found.get(key) as T)
-  }
-
-  return ordered
-}
-
-function pick(values: unknown, key: string): unknown {
-  if (!(values instanceof Map)) {
-    throw new TypeError(`getMany: loadMany must return a Map, received ${typeof values}`)
-  }
-
-  if (!values.has(key)) throw new CacheMissingValueError(key)
-
-  return values.get(key)
-}
-
-function tagsOf(key: string, tags: readonly string[] | undefined): readonly string[] {
-  const user = userIdOfKey(key)
-  const given = tags ?? []
-
-  if (!Array.isArray(given) || given.some((tag) => typeof tag !== 'string' || tag === '')) {
-    throw new CacheKeyError(`options.tags must be an array of non-empty strings for "${key}"`)
-  }
-
-  if (user === undefined) return given
-
-  const own = `user:${user}`
-
-  return given.includes(own) ? given : [own, ...given]
-}
-
-function checkKey(key: unknown, caller: string): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new CacheKeyError(`${caller}: key must be a non-empty string, received ${String(key)}`)
-  }
-}
-
-function perCall<V extends number | undefined>(
-  value: number | undefined,
-  fallback: V,
-  name: string,
-  caller = 'get',
-): number | V {
-  if (value === undefined) return fallback
-
-  checkDuration(name, value, caller)
-
-  return value
-}
-
-function callLoader(run: (signal: AbortSignal) => unknown, signal: AbortSignal): Promise<unknown> {
-  try {
-    return Promise.resolve(run(signal))
-  } catch (error) {
-    return Promise.reject(error)
-  }
-}
-
-function underDeadline(
-  loaded: Promise<unknown>,
-  controller: AbortController,
-  key: string,
-  timeoutMs: number,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = new CacheLoadTimeoutError(key, timeoutMs)
-      controller.abort(error)
-      reject(error)
-    }, timeoutMs)
-    timer.unref?.()
-
-    loaded.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}
-
-function noop(): void {}

@@ -1,3 +1,5 @@
+import { CacheLoadTimeoutError } from './errors'
+
 /** What a load produced, shared by every caller waiting for it. */
 export interface Outcome<T> {
   readonly value: T
@@ -59,3 +61,50 @@ export function abandonable<T>(promise: Promise<T>, signal: AbortSignal | undefi
     )
   })
 }
+
+/** Calls a loader, turning a synchronous throw into a rejection. */
+export function callLoader(
+  run: (signal: AbortSignal) => unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
+  try {
+    return Promise.resolve(run(signal))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * `loaded`, or a `CacheLoadTimeoutError` once `timeoutMs` passed; the timer never keeps the
+ * process alive and is cleared as soon as the load settles. At the deadline the loader's
+ * signal is aborted with the same error.
+ */
+export function underDeadline(
+  loaded: Promise<unknown>,
+  controller: AbortController,
+  key: string,
+  timeoutMs: number,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new CacheLoadTimeoutError(key, timeoutMs)
+      controller.abort(error)
+      reject(error)
+    }, timeoutMs)
+    timer.unref?.()
+
+    loaded.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Does nothing; settles a promise without caring how. */
+export function noop(): void {}

@@ -1,14 +1,5 @@
 export { createMemoryBus, type InvalidationBus, type InvalidationMessage } from './bus'
-export {
-  type BatchLoader,
-  Cache,
-  type CacheResult,
-  type CacheStats,
-  createCache,
-  type GetManyOptions,
-  type Loader,
-  type SetOptions,
-} from './cache'
+export { Cache, createCache } from './cache'
 export type { Clock } from './clock'
 export {
   CACHE_INVALID_KEY,
@@ -39,3 +30,11 @@ export {
 export type { CacheLogger } from './logger'
 export type { CacheOptions, GetOptions } from './options'
 export { estimateBytes } from './size'
+export type {
+  BatchLoader,
+  CacheResult,
+  CacheStats,
+  GetManyOptions,
+  Loader,
+  SetOptions,
+} from './types'

@@ -191,3 +191,29 @@ export function userIdOfKey(key: string): string | undefined {
 
   return end > 5 ? key.slice(5, end) : undefined
 }
+
+/**
+ * The tags an entry is stored under: the given ones, checked, plus `user:{id}` for keys
+ * built by {@link userKey}.
+ */
+export function entryTags(key: string, tags: readonly string[] | undefined): readonly string[] {
+  const user = userIdOfKey(key)
+  const given = tags ?? []
+
+  if (!Array.isArray(given) || given.some((tag) => typeof tag !== 'string' || tag === '')) {
+    throw new CacheKeyError(`options.tags must be an array of non-empty strings for "${key}"`)
+  }
+
+  if (user === undefined) return given
+
+  const own = `user:${user}`
+
+  return given.includes(own) ? given : [own, ...given]
+}
+
+/** Rejects a key that is not a non-empty string, naming the method. */
+export function checkCacheKey(key: unknown, caller: string): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new CacheKeyError(`${caller}: key must be a non-empty string, received ${String(key)}`)
+  }
+}

@@ -173,3 +173,17 @@ function checkPositiveInteger(name: string, value: unknown): void {
     )
   }
 }
+
+/** A per-call duration, checked, or the cache-wide default when none was given. */
+export function perCallDuration<V extends number | undefined>(
+  value: number | undefined,
+  fallback: V,
+  name: string,
+  caller = 'get',
+): number | V {
+  if (value === undefined) return fallback
+
+  checkDuration(name, value, caller)
+
+  return value
+}
