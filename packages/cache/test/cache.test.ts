@@ -166,3 +166,18 @@ describe('createCache: user keys', () => {
     expect(userTag(42)).toBe('user:42')
   })
 })
+
+describe('systemClock', () => {
+  it('reads the wall clock once per event-loop turn', async () => {
+    const { systemClock } = await import('../src/clock')
+    const first = systemClock.now()
+
+    expect(systemClock.now()).toBe(first)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    const before = Date.now()
+    const next = systemClock.now()
+
+    expect(next).toBeGreaterThanOrEqual(before)
+    expect(next).toBeLessThanOrEqual(Date.now())
+  })
+})

@@ -89,7 +89,7 @@ describe('createCache: stale fallback', () => {
 
   it('rejects with a CacheLoadTimeoutError past the deadline without a fallback', async () => {
     vi.useFakeTimers()
-    const cache = createCache()
+    const cache = createCache({ clock: new ManualClock() })
 
     const result = cache.get('k', () => new Promise<string>(() => {}), { loadTimeoutMs: 30 })
     const settled = expect(result).rejects.toSatisfy(isCacheLoadTimeoutError)
@@ -100,7 +100,7 @@ describe('createCache: stale fallback', () => {
 
   it('clears the deadline timer when the load settles in time', async () => {
     vi.useFakeTimers()
-    const cache = createCache({ loadTimeoutMs: 1000 })
+    const cache = createCache({ clock: new ManualClock(), loadTimeoutMs: 1000 })
 
     expect(await cache.get('k', async () => 'fast')).toBe('fast')
     expect(vi.getTimerCount()).toBe(0)
