@@ -16,7 +16,7 @@ export interface Contender {
   readonly name: string
   readonly run: () => unknown
   /** Prepares each sample, untimed (for example, refills the entries an operation removes). */
-  readonly beforeEach?: () => unknown
+  readonly beforeEach?: () => void | Promise<void>
   /** A fact to print beside the timing, read after the suite ran (loader calls, say). */
   readonly note?: () => string
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { type ResultRow, type RunSettings, runSuite, markdownTable, type Suite } from './harness'
+import { markdownTable, type ResultRow, type RunSettings, runSuite, type Suite } from './harness'
 import { hitPathSuite, invalidationSuite, missStormSuite } from './suites/cache'
 
 /**
@@ -57,5 +57,8 @@ writeFileSync(
   new URL('./results/latest.json', import.meta.url),
   `${JSON.stringify({ machine, quick, settings, rows }, null, 2)}\n`,
 )
-writeFileSync(new URL('./results/latest.md', import.meta.url), `${header}\n\n${tables.join('\n\n')}\n`)
+writeFileSync(
+  new URL('./results/latest.md', import.meta.url),
+  `${header}\n\n${tables.join('\n\n')}\n`,
+)
 console.log(header)

@@ -27,7 +27,10 @@ export async function hitPathSuite(): Promise<Suite> {
   })
   const ours = createCache({ ttlMs: 3_600_000 })
   const bentoCache = bento(10_000)
-  const dedupe = createDedupeCache({ ttl: 3600, storage: { type: 'memory', options: { size: 10_000 } } })
+  const dedupe = createDedupeCache({
+    ttl: 3600,
+    storage: { type: 'memory', options: { size: 10_000 } },
+  })
   const dedupeFetch = dedupe.define('fetch', async (_key: string) => value)
   const manager = createCacheManager()
   const load = () => value
@@ -80,7 +83,8 @@ export async function hitPathSuite(): Promise<Suite> {
       {
         name: 'cache-manager wrap',
         run: async () => {
-          for (let i = 0; i < ops; i++) await manager.wrap(keys[i & 1023] as string, load, 3_600_000)
+          for (let i = 0; i < ops; i++)
+            await manager.wrap(keys[i & 1023] as string, load, 3_600_000)
         },
       },
       {
@@ -131,7 +135,10 @@ export async function missStormSuite(): Promise<Suite> {
   const lruLoad = slowSource('lru-cache fetch')
   const bentoCache = bento(100_000)
   const bentoLoad = slowSource('bentocache getOrSet (memory)')
-  const dedupe = createDedupeCache({ ttl: 3600, storage: { type: 'memory', options: { size: 100_000 } } })
+  const dedupe = createDedupeCache({
+    ttl: 3600,
+    storage: { type: 'memory', options: { size: 100_000 } },
+  })
   const dedupeLoad = slowSource('async-cache-dedupe')
   const dedupeFetch = dedupe.define('fetch', async (_key: string) => dedupeLoad())
   const manager = createCacheManager()
