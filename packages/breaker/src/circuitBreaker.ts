@@ -1,0 +1,333 @@
+import type { Breaker } from './breaker'
+import type { Clock } from './clock'
+import { Emitter } from './emitter'
+import { CircuitOpenError } from './errors'
+import {
+  BREAKER_EVENT_NAMES,
+  type BreakerEventName,
+  type BreakerEvents,
+  type BreakerListener,
+} from './events'
+import { isTimeoutCode } from './isFailure'
+import { describe, type ResolvedBreakerOptions } from './options'
+import type { BreakerSnapshot } from './snapshot'
+import type { BreakerState, StateChangeReason } from './state'
+import { RollingWindow } from './window'
+
+const CLOSED = 0
+const OPEN = 1
+const HALF_OPEN = 2
+type StateCode = typeof CLOSED | typeof OPEN | typeof HALF_OPEN
+
+const STATE_NAMES = ['closed', 'open', 'half-open'] as const
+
+/** What an admitted call that was not a probe remembers instead of a probe generation. */
+const NOT_A_PROBE = -1
+
+/** How an error ends a call. */
+const COUNTS_AS_SUCCESS = 0
+const COUNTS_AS_FAILURE = 1
+const COUNTS_AS_NOTHING = 2
+
+/**
+ * The signal `fn` receives when the caller gives none: it never aborts, and
+ * sharing it saves an AbortController per call. An `fn` that adds an `'abort'`
+ * listener to it and never removes it keeps that listener alive for the life of
+ * the process; well-behaved code removes its listeners when the call ends.
+ */
+const NEVER_ABORTED: AbortSignal = new AbortController().signal
+
+/** The breaker behind `createBreaker`; the registry builds it from resolved options. */
+export class CircuitBreaker implements Breaker {
+  readonly name: string
+
+  private readonly options: ResolvedBreakerOptions
+  private readonly clock: Clock
+  private readonly window: RollingWindow
+  private readonly events: Emitter<BreakerEvents>
+
+  private stateCode: StateCode = CLOSED
+  /** Bumped by every state change; a probe only counts in the generation it began in. */
+  private generation = 0
+  private openedAt: number | null = null
+  private nextAttemptAt: number | null = null
+  /** Automatic openings since the circuit last closed; drives the growing open period. */
+  private openings = 0
+  private isolations = 0
+  /** Bumped by `reset()` so release functions handed out earlier do nothing. */
+  private isolationEpoch = 0
+  private probesAdmitted = 0
+  private probesSucceeded = 0
+
+  private totalSuccesses = 0
+  private totalFailures = 0
+  private totalRejections = 0
+
+  constructor(options: ResolvedBreakerOptions) {
+    this.name = options.name
+    this.options = options
+    this.clock = options.clock
+    this.window = new RollingWindow(options.windowMs, options.bucketCount)
+    this.events = new Emitter('breaker', BREAKER_EVENT_NAMES, options.logger)
+  }
+
+  get state(): BreakerState {
+    if (this.stateCode === OPEN) this.sync(this.clock.now())
+
+    return STATE_NAMES[this.stateCode]
+  }
+
+  // The hot path. Closed, in count mode and with no listener, a success costs a
+  // few property checks and two counter updates: no clock reading, no closure,
+  // no record, no event object, and no promise beyond the one this async
+  // function returns.
+  async execute<T>(
+    fn: (signal: AbortSignal) => T,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<Awaited<T>> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`breaker.execute: fn must be a function, received ${describe(fn)}`)
+    }
+    if (signal.aborted) throw signal.reason
+
+    const probe = this.stateCode === CLOSED ? NOT_A_PROBE : this.admit()
+    const startedAt = this.isTimed() ? this.clock.now() : Number.NaN
+    let value: Awaited<T>
+    try {
+      value = await fn(signal)
+    } catch (error) {
+      this.settle(this.classify(error, signal), probe, startedAt, error)
+      throw error
+    }
+
+    this.succeed(probe, startedAt)
+    return value
+  }
+
+  isolate(): () => void {
+    const epoch = this.isolationEpoch
+    this.isolations++
+    if (this.stateCode !== OPEN) this.open(this.clock.now(), 'isolated')
+
+    let released = false
+    return () => {
+      if (released || epoch !== this.isolationEpoch) return
+      released = true
+      this.isolations--
+      if (this.isolations === 0) this.close(this.clock.now(), 'released')
+    }
+  }
+
+  reset(): void {
+    this.isolations = 0
+    this.isolationEpoch++
+    if (this.stateCode !== CLOSED) this.close(this.clock.now(), 'reset')
+    else this.window.clear()
+  }
+
+  snapshot(): BreakerSnapshot {
+    const now = this.clock.now()
+    this.sync(now)
+    this.window.advance(now)
+
+    return {
+      name: this.name,
+      state: STATE_NAMES[this.stateCode],
+      isolated: this.isolations > 0,
+      failures: this.window.failures,
+      calls: this.window.calls,
+      totals: {
+        successes: this.totalSuccesses,
+        failures: this.totalFailures,
+        rejections: this.totalRejections,
+      },
+      openedAt: this.openedAt,
+      nextAttemptAt: this.isolations > 0 ? null : this.nextAttemptAt,
+    }
+  }
+
+  on<K extends BreakerEventName>(event: K, listener: BreakerListener<K>): () => void {
+    return this.events.on(event, listener)
+  }
+
+  /**
+   * Admits a call while open or half-open: returns the probe's generation, or
+   * throws the `CircuitOpenError` that rejects it.
+   */
+  private admit(): number {
+    const now = this.clock.now()
+    this.sync(now)
+    // A stateChange listener may have reset the breaker during sync.
+    if (this.stateCode === CLOSED) return NOT_A_PROBE
+
+    if (this.stateCode === HALF_OPEN && this.probesAdmitted < this.options.halfOpenProbes) {
+      this.probesAdmitted++
+      return this.generation
+    }
+
+    throw this.reject(now)
+  }
+
+  private reject(now: number): CircuitOpenError {
+    this.totalRejections++
+    const state = this.stateCode === HALF_OPEN ? 'half-open' : 'open'
+    const nextAttemptAt = state === 'open' && this.isolations === 0 ? this.nextAttemptAt : null
+    if (this.events.lists.rejection.length !== 0) {
+      this.events.emit('rejection', { name: this.name, state, nextAttemptAt })
+    }
+
+    return new CircuitOpenError({
+      breakerName: this.name,
+      state,
+      nextAttemptAt,
+      retryAfterMs: nextAttemptAt === null ? null : Math.max(0, nextAttemptAt - now),
+    })
+  }
+
+  /** Sorts an error thrown by `fn` into a failure, a success, or nothing at all. */
+  private classify(error: unknown, signal: AbortSignal): number {
+    if (isTimeoutCode(error)) return COUNTS_AS_FAILURE
+    if (signal.aborted) return COUNTS_AS_NOTHING
+
+    try {
+      return this.options.isFailure(error) ? COUNTS_AS_FAILURE : COUNTS_AS_SUCCESS
+    } catch (isFailureError) {
+      // The caller must get fn's error, not this one; counting is the safer guess.
+      this.options.logger?.warn({ err: isFailureError }, 'breaker isFailure threw')
+      return COUNTS_AS_FAILURE
+    }
+  }
+
+  /**
+   * Counts a success. In count mode a closed circuit only decides on failures,
+   * so an unwatched success skips the clock (a reading costs as much as the
+   * call itself on some hosts) and is dated at the window's next reading
+   * instead.
+   */
+  private succeed(probe: number, startedAt: number): void {
+    if (
+      probe === NOT_A_PROBE &&
+      this.stateCode === CLOSED &&
+      this.options.failureThreshold !== null &&
+      Number.isNaN(startedAt) &&
+      this.events.lists.success.length === 0
+    ) {
+      this.totalSuccesses++
+      this.window.undatedCalls++
+      return
+    }
+
+    this.settle(COUNTS_AS_SUCCESS, probe, startedAt, undefined)
+  }
+
+  /** Counts a call's outcome, emits its event, then moves the circuit if it must. */
+  private settle(outcome: number, probe: number, startedAt: number, error: unknown): void {
+    if (outcome === COUNTS_AS_NOTHING) {
+      if (this.isCurrentProbe(probe)) this.probesAdmitted--
+      return
+    }
+
+    const now = this.clock.now()
+    const durationMs = Number.isNaN(startedAt) ? null : now - startedAt
+    const failed = outcome === COUNTS_AS_FAILURE
+    if (failed) {
+      this.totalFailures++
+      if (this.events.lists.failure.length !== 0) {
+        this.events.emit('failure', { name: this.name, error, durationMs })
+      }
+    } else {
+      this.totalSuccesses++
+      if (this.events.lists.success.length !== 0) {
+        this.events.emit('success', { name: this.name, durationMs })
+      }
+    }
+
+    if (probe === NOT_A_PROBE) {
+      // Calls that end while the circuit is not closed were admitted before it
+      // opened; only probes may move an open or half-open circuit.
+      if (this.stateCode === CLOSED) this.record(now, failed)
+    } else if (this.isCurrentProbe(probe)) {
+      this.settleProbe(now, failed)
+    }
+  }
+
+  private record(now: number, failed: boolean): void {
+    this.window.record(now, failed)
+    if (!failed) return
+
+    const { failureThreshold, failureRateThreshold, minimumCalls } = this.options
+    if (failureThreshold !== null) {
+      if (this.window.failures >= failureThreshold) this.open(now, 'failure-threshold')
+    } else if (
+      failureRateThreshold !== null &&
+      this.window.calls >= minimumCalls &&
+      this.window.failures >= failureRateThreshold * this.window.calls
+    ) {
+      this.open(now, 'failure-rate')
+    }
+  }
+
+  private settleProbe(now: number, failed: boolean): void {
+    if (failed) {
+      this.open(now, 'probe-failed')
+      return
+    }
+
+    this.probesSucceeded++
+    if (this.probesSucceeded >= this.options.halfOpenProbes) this.close(now, 'probe-succeeded')
+  }
+
+  private isCurrentProbe(probe: number): boolean {
+    return probe === this.generation && this.stateCode === HALF_OPEN
+  }
+
+  private isTimed(): boolean {
+    return this.events.lists.success.length !== 0 || this.events.lists.failure.length !== 0
+  }
+
+  /** Turns an open circuit half-open once its open period is over, unless isolated. */
+  private sync(now: number): void {
+    if (
+      this.stateCode === OPEN &&
+      this.isolations === 0 &&
+      this.nextAttemptAt !== null &&
+      now >= this.nextAttemptAt
+    ) {
+      this.transition(HALF_OPEN, 'open-elapsed', now)
+    }
+  }
+
+  private open(now: number, reason: StateChangeReason): void {
+    if (reason === 'isolated') {
+      this.nextAttemptAt = null
+    } else {
+      this.openings++
+      const { openMs, openMultiplier, maxOpenMs } = this.options
+      this.nextAttemptAt = now + Math.min(openMs * openMultiplier ** (this.openings - 1), maxOpenMs)
+    }
+
+    this.openedAt = now
+    this.transition(OPEN, reason, now)
+  }
+
+  private close(now: number, reason: StateChangeReason): void {
+    this.window.clear()
+    this.openings = 0
+    this.openedAt = null
+    this.nextAttemptAt = null
+    this.transition(CLOSED, reason, now)
+  }
+
+  private transition(to: StateCode, reason: StateChangeReason, at: number): void {
+    const from = this.stateCode
+    this.stateCode = to
+    this.generation++
+    this.probesAdmitted = 0
+    this.probesSucceeded = 0
+
+    if (this.events.lists.stateChange.length !== 0) {
+      const event = { name: this.name, from: STATE_NAMES[from], to: STATE_NAMES[to], reason, at }
+      this.events.emit('stateChange', event)
+    }
+  }
+}
