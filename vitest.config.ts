@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-const packageNames = ['cache', 'breaker', 'timing', 'pg', 'health']
+const packageNames = ['cache', 'cache-redis', 'breaker', 'timing', 'pg', 'health']
 
 /**
  * One vitest run covers every package and example. Tests import packages by their public

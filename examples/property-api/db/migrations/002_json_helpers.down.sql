@@ -1,0 +1,2 @@
+drop function if exists api_property(properties);
+drop function if exists api_unit(units);

@@ -1,0 +1,114 @@
+import { serverTiming } from '@ballast/timing'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { answerFor } from './http-errors'
+import type { Metrics } from './metrics'
+import { newRequestState } from './request-state'
+import { dashboardRoutes } from './routes/dashboard'
+import { propertyRoutes } from './routes/properties'
+import { unitRoutes } from './routes/units'
+import type { Services } from './services'
+import { useStrictValidation } from './validation'
+
+/** What {@link buildApp} needs. */
+export interface AppOptions {
+  readonly services: Services
+  readonly metrics: Metrics
+  /** A pino instance for request-scoped logs; silent when omitted. */
+  readonly logger?: FastifyBaseLogger
+  /** Extra routes registered before the app is ready, such as the health endpoints. */
+  readonly register?: (app: FastifyInstance) => void
+}
+
+/** Request bodies larger than this are refused with 413 before they are parsed. */
+const BODY_LIMIT_BYTES = 16 * 1024
+
+/**
+ * Builds the HTTP layer: validation, routing, error mapping and response headers. Every
+ * answer carries `X-Response-Time` and `Server-Timing`; cached reads also carry `X-Cache`.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { services, metrics } = options
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Ids arrive in paths; a trailing slash or doubled slash must not become another route.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 64 },
+    // One log line per event that matters (errors, budget violations, circuits), not two
+    // per request.
+    logController: new LogController({ disableRequestLogging: true }),
+  })
+
+  useStrictValidation(app)
+  // The API speaks JSON only: any other body is a 415, not a string handed to a route.
+  app.removeContentTypeParser('text/plain')
+  app.decorateRequest('state', null as never)
+
+  app.addHook('onRequest', async (request) => {
+    request.state = newRequestState()
+  })
+
+  app.addHook('onSend', async (request, reply) => {
+    const state = request.state
+    const totalMs = performance.now() - state.startedAt
+
+    if (state.cache !== undefined) reply.header('x-cache', state.cache)
+    reply.header('x-response-time', `${totalMs.toFixed(2)}ms`)
+    reply.header(
+      'server-timing',
+      serverTiming([...state.timings, { name: 'total', durationMs: totalMs }]),
+    )
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const seconds = (performance.now() - request.state.startedAt) / 1_000
+
+    metrics.observeRequest(request.method, route, reply.statusCode, seconds)
+  })
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const answer = answerFor(error)
+    const fields = {
+      route: request.routeOptions.url,
+      landlord: request.state?.landlordId,
+      status: answer.status,
+      code: answer.body.error,
+    }
+
+    if (answer.unexpected) request.log.error({ ...fields, err: error }, 'request failed')
+    else if (answer.status >= 500) request.log.warn(fields, answer.body.message)
+
+    reply.code(answer.status).headers(answer.headers)
+    return answer.body
+  })
+
+  app.setNotFoundHandler(async (request, reply) => {
+    reply.code(404)
+    return { error: 'not_found', message: `no route for ${request.method} ${request.url}` }
+  })
+
+  services.recorder.on('violation', (event) => {
+    app.log.warn(
+      {
+        route: event.operation,
+        budgetClass: event.class,
+        durationMs: Math.round(event.durationMs * 100) / 100,
+        budgetMs: event.budgetMs,
+        failed: event.failed,
+      },
+      'over budget',
+    )
+  })
+
+  propertyRoutes(app, services)
+  unitRoutes(app, services)
+  dashboardRoutes(app, services)
+  options.register?.(app)
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  return app
+}

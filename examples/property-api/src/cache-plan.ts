@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto'
+import { entityTag, entityTypeTag, tagsForWrite, userEntityTag, userKey } from '@ballast/cache'
+
+/**
+ * Which cache key and tags each read uses, and which tags each write invalidates. Keeping
+ * them side by side in one file is what makes the invalidation reviewable: every read's
+ * tags must be reached by every write that changes what the read returns, and by nothing
+ * else.
+ *
+ * - A landlord's lists and dashboard are tagged `user:{id}:property` and `user:{id}:unit`,
+ *   so creating, changing or deleting their property or unit reaches them, and no other
+ *   landlord's entries.
+ * - A property's detail and its unit list are tagged `property:{id}`, which the writes of
+ *   that property and of its units reach.
+ * - Every entry is also tagged with the database function that produced it, so activating
+ *   another version of a function drops what the old version computed.
+ */
+
+/** A cache key with the tags to store its entry under. */
+export interface CachedRead {
+  readonly key: string
+  readonly tags: readonly string[]
+}
+
+/** One page of a landlord's properties. */
+export function propertiesListRead(landlord: number, limit: number, offset: number): CachedRead {
+  return {
+    key: userKey(landlord, 'properties:list', { limit, offset }),
+    tags: [
+      userEntityTag(landlord, 'property'),
+      userEntityTag(landlord, 'unit'),
+      functionTag('list_properties'),
+    ],
+  }
+}
+
+/** One property with its unit summary. */
+export function propertyRead(landlord: number, property: number): CachedRead {
+  return {
+    key: userKey(landlord, 'property:detail', { property }),
+    tags: [entityTag('property', property), functionTag('get_property')],
+  }
+}
+
+/** The units of one property. */
+export function unitsListRead(landlord: number, property: number): CachedRead {
+  return {
+    key: userKey(landlord, 'units:list', { property }),
+    tags: [entityTag('property', property), functionTag('list_units')],
+  }
+}
+
+/** A landlord's portfolio dashboard. */
+export function dashboardRead(landlord: number): CachedRead {
+  return {
+    key: userKey(landlord, 'dashboard'),
+    tags: [
+      userEntityTag(landlord, 'property'),
+      userEntityTag(landlord, 'unit'),
+      functionTag('portfolio_dashboard'),
+    ],
+  }
+}
+
+/**
+ * The landlord a bearer token belongs to. The key holds a digest of the token, never the
+ * token itself, so keys that reach logs, metrics or a shared tier do not leak credentials.
+ */
+export function tokenRead(token: string): CachedRead {
+  const digest = createHash('sha256').update(token).digest('base64url')
+
+  return { key: `token:${digest}`, tags: [functionTag('authenticate')] }
+}
+
+/** Tags a property write invalidates: the landlord's lists and, unless new, the property. */
+export function propertyWriteTags(
+  kind: 'create' | 'update' | 'delete',
+  landlord: number,
+  property?: number,
+): string[] {
+  return tagsForWrite(`property:${kind}`, { user: landlord, id: property })
+}
+
+/** Tags a unit write invalidates: the landlord's lists, the unit and its property. */
+export function unitWriteTags(
+  kind: 'create' | 'update' | 'delete',
+  landlord: number,
+  property: number,
+  unit?: number,
+): string[] {
+  return tagsForWrite(`unit:${kind}`, {
+    user: landlord,
+    id: unit,
+    parents: [{ entity: 'property', id: property }],
+  })
+}
+
+/** The tag of every entry a database function produced. */
+export function functionTag(name: string): string {
+  return entityTypeTag(`fn_${name}`)
+}

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path'
+
+/** How the server is configured: every field comes from an environment variable. */
+export interface Config {
+  /** `PORT`: where to listen. Default 3000; `0` picks a free port. */
+  readonly port: number
+  /** `HOST`: the interface to listen on. Default `127.0.0.1`. */
+  readonly host: string
+  /**
+   * `DATABASE_URL`: a PostgreSQL server. Unset: an embedded PGlite database kept in
+   * `dataDir`, so a restart loses nothing.
+   */
+  readonly databaseUrl: string | undefined
+  /** `DATA_DIR`: the embedded database's folder. Default `.data` in the working directory. */
+  readonly dataDir: string
+  /** `REDIS_URL`: a Redis server for the shared cache tier and the invalidation bus. */
+  readonly redisUrl: string | undefined
+  /** `LOG_LEVEL`: pino's level. Default `info`. */
+  readonly logLevel: string
+  /** `SEED_DEMO_DATA`: put demo landlords in an empty database. Default `true`. */
+  readonly seedDemoData: boolean
+  /**
+   * `DRAIN_DELAY_MS`: after SIGTERM, how long readiness answers 503 while requests are still
+   * served, so load balancers stop sending traffic before the listener closes. Default 5000.
+   */
+  readonly drainDelayMs: number
+  /** `DRAIN_GRACE_MS`: how long requests in flight may take to finish. Default 10000. */
+  readonly drainGraceMs: number
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** A setting that could not be used; the message names the variable and what was wrong. */
+export class ConfigError extends Error {
+  /** Stable code of this error. */
+  readonly code = 'PROPERTY_API_BAD_CONFIG'
+
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Reads the configuration from `env`, failing with a {@link ConfigError} on bad values. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = env.LOG_LEVEL ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  }
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    seedDemoData: flag(env, 'SEED_DEMO_DATA', true),
+    drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 5_000, 0, 120_000),
+    drainGraceMs: integer(env, 'DRAIN_GRACE_MS', 10_000, 0, 300_000),
+  }
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = env[name]
+  if (text === undefined || text === '') return fallback
+
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`)
+  }
+
+  return value
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const text = env[name]
+  if (text === undefined || text === '') return undefined
+
+  let parsed: URL
+  try {
+    parsed = new URL(text)
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got a value that does not parse`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}//`)
+  }
+
+  return text
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name]
+  if (text === undefined || text === '') return fallback
+  if (text === 'true' || text === '1') return true
+  if (text === 'false' || text === '0') return false
+
+  throw new ConfigError(`${name} must be true, false, 1 or 0, got "${text}"`)
+}

@@ -1,0 +1,59 @@
+import pino from 'pino'
+import { ConfigError, readConfig } from './config'
+import { createServer } from './server'
+
+/**
+ * `npm start`: reads the environment, brings the database up to date, listens, and prints
+ * where to send requests. SIGTERM and SIGINT drain the server: readiness turns to 503 at once,
+ * requests keep being served for the drain delay, then requests in flight finish and the
+ * connections close.
+ */
+async function main(): Promise<void> {
+  const config = readConfig()
+  const logger = pino({ level: config.logLevel })
+
+  if (config.redisUrl !== undefined) {
+    logger.info({ redisUrl: redacted(config.redisUrl) }, 'REDIS_URL is set')
+  }
+
+  const server = await createServer({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    logger,
+    seedDemoData: config.seedDemoData,
+    drainDelayMs: config.drainDelayMs,
+    drainGraceMs: config.drainGraceMs,
+  })
+
+  const address = await server.app.listen({ port: config.port, host: config.host })
+  server.health.handleSignals(['SIGTERM', 'SIGINT'])
+  server.health.on('drainStart', (event) => logger.info({ reason: event.reason }, 'draining'))
+
+  logger.info(
+    { url: address, database: server.database.kind, dataDir: pgliteDir(config) },
+    'listening',
+  )
+  for (const account of server.demoAccounts) {
+    logger.info({ email: account.email, token: account.token }, 'demo account')
+  }
+  logger.info(
+    `try: curl -i -H 'authorization: Bearer ${server.demoAccounts[0]?.token ?? '<token>'}' ` +
+      `${address}/properties`,
+  )
+}
+
+function pgliteDir(config: { databaseUrl: string | undefined; dataDir: string }) {
+  return config.databaseUrl === undefined ? config.dataDir : undefined
+}
+
+function redacted(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.password !== '') parsed.password = '***'
+  return parsed.toString()
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : error
+  pino().fatal({ err: message }, 'the server could not start')
+  process.exitCode = 1
+})
