@@ -61,21 +61,29 @@ export async function prepareDatabase(db: Queryable, functionsDir?: string): Pro
   const { migrations } = await migrate(db, MIGRATIONS_DIR)
   const deployed: string[] = []
   const activated: string[] = []
-  const newest = new Map<string, { version: number; fresh: boolean }>()
+  const versions = new Map<string, { all: number[]; fresh: boolean }>()
 
   for (const file of await readFunctionFiles(functionsDir)) {
     const result = await deployFunction(db, file)
     if (result.outcome === 'deployed') deployed.push(result.physicalName)
-    newest.set(file.name, { version: file.version, fresh: result.outcome === 'deployed' })
+
+    const entry = versions.get(file.name) ?? { all: [], fresh: false }
+    entry.all.push(file.version)
+    entry.fresh = result.outcome === 'deployed'
+    versions.set(file.name, entry)
   }
 
-  for (const [name, { version, fresh }] of newest) {
-    const versions = await listVersions(db, name)
-    const hasActive = versions.some((v) => v.status === 'active')
+  for (const [name, { all, fresh }] of versions) {
+    const hasActive = (await listVersions(db, name)).some((v) => v.status === 'active')
     if (hasActive && !fresh) continue
 
-    const result = await activate(db, name, version)
-    if (result.changed) activated.push(`${name}: v${result.fromVersion ?? '-'} -> v${version}`)
+    // On a new database every shipped version is activated in turn, so the history reads as
+    // if they had been released one after the other and `rollback` has somewhere to go.
+    const steps = hasActive ? all.slice(-1) : all
+    for (const version of steps) {
+      const result = await activate(db, name, version)
+      if (result.changed) activated.push(`${name}: v${result.fromVersion ?? '-'} -> v${version}`)
+    }
   }
 
   return { migrations, deployed, activated }

@@ -46,7 +46,7 @@ describe(`a database outage under the running server (${backend})`, () => {
     acknowledged.push('Before')
   })
 
-  it('during: expired reads are served stale, writes fail fast with 503, circuits open', async () => {
+  it('during: expired reads are stale, writes fail fast with 503, circuits open', async () => {
     // The write invalidated Alice's lists and dashboard: read them again so the cache holds
     // entries that can stand in once they expire.
     await api.request('GET', '/properties', { token: ALICE })
