@@ -22,6 +22,20 @@ export interface Breaker {
    */
   execute<T>(fn: (signal: AbortSignal) => T, signal?: AbortSignal): Promise<Awaited<T>>
   /**
+   * Returns `fn` guarded by this breaker, in the shape a cache loader takes:
+   * `(signal) => breaker.execute(fn, signal)`. The returned function passes
+   * its signal on, so a layer outside (a cache, a request) can cancel the call
+   * and the breaker tells that apart from a failure. Throws a `TypeError` at
+   * once if `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * const load = breaker.wrap((signal) => withDeadline(query, 2_000, { signal }))
+   * const rows = await cache.get('properties:list', load)
+   * ```
+   */
+  wrap<T>(fn: (signal: AbortSignal) => T): (signal?: AbortSignal) => Promise<Awaited<T>>
+  /**
    * Holds the circuit open until every isolation is released. Returns the
    * release function; calling it again does nothing. Releasing the last
    * isolation closes the circuit with an empty window.

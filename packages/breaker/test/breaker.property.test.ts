@@ -3,38 +3,64 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { boom, type Deferred, deferred, fakeClock } from './support'
 
+/** The trip rule: count mode or rate mode. */
+type TripRule =
+  | { readonly kind: 'count'; readonly failureThreshold: number }
+  | {
+      readonly kind: 'rate'
+      readonly failureRateThreshold: number
+      readonly minimumCalls: number
+    }
+
 interface Config {
-  readonly failureThreshold: number
+  readonly rule: TripRule
   readonly bucketCount: number
   readonly bucketMs: number
   readonly openMs: number
   readonly openMultiplier: number
   readonly maxOpenMs: number
   readonly halfOpenProbes: number
+  /** Whether a `success` listener makes every call take the timed path. */
+  readonly timed: boolean
 }
 
 type Command =
   | { readonly kind: 'succeed' }
   | { readonly kind: 'fail' }
+  | { readonly kind: 'notFound' }
+  | { readonly kind: 'slow'; readonly ms: number; readonly timesOut: boolean }
   | { readonly kind: 'start'; readonly count: number }
   | { readonly kind: 'finish'; readonly index: number; readonly ok: boolean }
   | { readonly kind: 'abort'; readonly index: number }
-  | { readonly kind: 'advance'; readonly ms: number }
+  /** `look: false` moves the clock without reading the state, so transitions stay lazy. */
+  | { readonly kind: 'advance'; readonly ms: number; readonly look: boolean }
+  | { readonly kind: 'isolate' }
+  | { readonly kind: 'release'; readonly index: number }
   | { readonly kind: 'reset' }
 
 type Outcome = 'success' | 'failure' | 'ignored'
 
+/** A call outcome as the window keeps it: the clock bucket it ended in. */
+interface Recorded {
+  readonly bucket: number
+  readonly failed: boolean
+}
+
 /**
- * The spec as plain code, in count mode: failures are kept as a list of the
- * clock buckets they fell in, and a bucket leaves the window once `bucketCount`
- * newer ones began.
+ * The spec as plain code: every call the window counts is kept in a list with
+ * the clock bucket it ended in, and a bucket leaves the window once
+ * `bucketCount` newer ones began. Only the ends of calls admitted while closed
+ * are counted; only probes of the current half-open stretch move the circuit.
  */
 class Model {
   state: BreakerState = 'closed'
   generation = 0
-  nextAttemptAt = 0
+  openedAt: number | null = null
+  nextAttemptAt: number | null = null
   openings = 0
-  failureBuckets: number[] = []
+  isolations = 0
+  isolationEpoch = 0
+  recorded: Recorded[] = []
   probesAdmitted = 0
   probesSucceeded = 0
 
@@ -44,11 +70,12 @@ class Model {
   ) {}
 
   effectiveState(): BreakerState {
-    if (this.state === 'open' && this.now() >= this.nextAttemptAt) this.moveTo('half-open')
+    const elapsed = this.nextAttemptAt !== null && this.now() >= this.nextAttemptAt
+    if (this.state === 'open' && this.isolations === 0 && elapsed) this.moveTo('half-open')
     return this.state
   }
 
-  /** Returns `false` for a rejected call, `null` for a closed call, or the probe's period. */
+  /** Returns `false` for a rejected call, `null` for a closed call, or the probe's stretch. */
   admit(): false | null | number {
     const state = this.effectiveState()
     if (state === 'closed') return null
@@ -65,12 +92,13 @@ class Model {
       return
     }
 
+    const failed = outcome === 'failure'
     if (probe === null) {
-      if (this.state !== 'closed' || outcome === 'success') return
-      this.failureBuckets.push(this.bucket())
-      if (this.windowFailures() >= this.config.failureThreshold) this.open()
+      if (this.state !== 'closed') return
+      this.recorded.push({ bucket: this.bucket(), failed })
+      if (failed && this.trips()) this.open()
     } else if (currentProbe) {
-      if (outcome === 'failure') {
+      if (failed) {
         this.open()
         return
       }
@@ -79,18 +107,47 @@ class Model {
     }
   }
 
+  /** Returns the isolation epoch, which a later release must match. */
+  isolate(): number {
+    this.effectiveState()
+    this.isolations++
+    if (this.state !== 'open') {
+      this.openedAt = this.now()
+      this.nextAttemptAt = null
+      this.moveTo('open')
+    }
+    return this.isolationEpoch
+  }
+
+  release(epoch: number): void {
+    if (epoch !== this.isolationEpoch) return
+    this.isolations--
+    if (this.isolations === 0) this.close()
+  }
+
   reset(): void {
-    if (this.state === 'closed') this.failureBuckets = []
+    this.isolations = 0
+    this.isolationEpoch++
+    if (this.state === 'closed') this.recorded = []
     else this.close()
   }
 
-  windowFailures(): number {
+  windowCalls(): Recorded[] {
     const oldest = this.bucket() - this.config.bucketCount + 1
-    return this.failureBuckets.filter((bucket) => bucket >= oldest).length
+    return this.recorded.filter((call) => call.bucket >= oldest)
   }
 
-  probesInFlightLimit(): number {
-    return this.config.halfOpenProbes
+  windowFailures(): number {
+    return this.windowCalls().filter((call) => call.failed).length
+  }
+
+  private trips(): boolean {
+    const { rule } = this.config
+    const failures = this.windowFailures()
+    if (rule.kind === 'count') return failures >= rule.failureThreshold
+
+    const calls = this.windowCalls().length
+    return calls >= rule.minimumCalls && failures >= rule.failureRateThreshold * calls
   }
 
   private bucket(): number {
@@ -100,14 +157,17 @@ class Model {
   private open(): void {
     this.openings++
     const { openMs, openMultiplier, maxOpenMs } = this.config
+    this.openedAt = this.now()
     this.nextAttemptAt =
       this.now() + Math.min(openMs * openMultiplier ** (this.openings - 1), maxOpenMs)
     this.moveTo('open')
   }
 
   private close(): void {
-    this.failureBuckets = []
+    this.recorded = []
     this.openings = 0
+    this.openedAt = null
+    this.nextAttemptAt = null
     this.moveTo('closed')
   }
 
@@ -129,21 +189,45 @@ interface PendingCall {
   settled: boolean
 }
 
+const tripRuleArbitrary: fc.Arbitrary<TripRule> = fc.oneof(
+  fc.record({
+    kind: fc.constant('count' as const),
+    failureThreshold: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
+    kind: fc.constant('rate' as const),
+    failureRateThreshold: fc.constantFrom(0.25, 0.5, 0.75, 1),
+    minimumCalls: fc.integer({ min: 1, max: 5 }),
+  }),
+)
+
 const configArbitrary: fc.Arbitrary<Config> = fc
   .record({
-    failureThreshold: fc.integer({ min: 1, max: 4 }),
+    rule: tripRuleArbitrary,
     bucketCount: fc.integer({ min: 1, max: 5 }),
     bucketMs: fc.integer({ min: 1, max: 50 }),
     openMs: fc.integer({ min: 1, max: 200 }),
     openMultiplier: fc.constantFrom(1, 1.5, 2),
     maxOpenFactor: fc.integer({ min: 1, max: 4 }),
     halfOpenProbes: fc.integer({ min: 1, max: 3 }),
+    timed: fc.boolean(),
   })
   .map(({ maxOpenFactor, ...config }) => ({ ...config, maxOpenMs: config.openMs * maxOpenFactor }))
+
+const index = fc.nat({ max: 3 })
 
 const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'succeed' } as const) },
   { weight: 4, arbitrary: fc.constant({ kind: 'fail' } as const) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'notFound' } as const) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('slow' as const),
+      ms: fc.integer({ min: 1, max: 300 }),
+      timesOut: fc.boolean(),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -153,36 +237,48 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('finish' as const),
-      index: fc.nat({ max: 3 }),
-      ok: fc.boolean(),
-    }),
+    arbitrary: fc.record({ kind: fc.constant('finish' as const), index, ok: fc.boolean() }),
   },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('abort' as const), index: fc.nat({ max: 3 }) }),
-  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), index }) },
   {
     weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('advance' as const),
       ms: fc.integer({ min: 0, max: 300 }),
+      look: fc.boolean(),
     }),
   },
+  { weight: 1, arbitrary: fc.constant({ kind: 'isolate' } as const) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), index }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reset' } as const) },
 )
 
+/** What a deadline inside the breaker rejects with; recognised by its code. */
+function timeoutError(): Error {
+  return Object.assign(new Error('deadline passed'), { code: 'BALLAST_TIMEOUT' })
+}
+
+const notFound = Object.assign(new Error('no such row'), { status: 404 })
+
 async function run(config: Config, commands: readonly Command[]): Promise<void> {
   const clock = fakeClock(0)
+  const { rule, timed, ...shared } = config
   const breaker = createBreaker({
     name: 'model',
+    // Only `boom` counts, so a timeout counts by its code alone.
+    isFailure: (error) => error === boom,
     windowMs: config.bucketMs * config.bucketCount,
     clock,
-    ...config,
+    ...shared,
+    ...(rule.kind === 'count'
+      ? { failureThreshold: rule.failureThreshold }
+      : { failureRateThreshold: rule.failureRateThreshold, minimumCalls: rule.minimumCalls }),
   })
+  if (timed) breaker.on('success', () => undefined)
   const model = new Model(config, () => clock.now())
   const pending: PendingCall[] = []
+  const releases: Array<{ readonly release: () => void; readonly epoch: number; done: boolean }> =
+    []
   let observedState: BreakerState = 'closed'
   let halfOpenStretch = 0
   breaker.on('stateChange', (event) => {
@@ -190,8 +286,11 @@ async function run(config: Config, commands: readonly Command[]): Promise<void> 
     halfOpenStretch++
   })
 
-  /** Starts one call; returns its pending record, or null if the breaker rejected it. */
-  function start(settle?: Outcome): PendingCall | null {
+  /**
+   * Starts one call; returns its pending record, or null if the breaker
+   * rejected it. `body` runs inside fn and decides how the call ends.
+   */
+  function start(body?: (result: Deferred<string>) => void): PendingCall | null {
     const admission = model.admit()
     const result = deferred<string>()
     const controller = new AbortController()
@@ -201,8 +300,7 @@ async function run(config: Config, commands: readonly Command[]): Promise<void> 
       called = true
       stretch = observedState === 'half-open' ? halfOpenStretch : -1
       signal.addEventListener('abort', () => result.reject(signal.reason), { once: true })
-      if (settle === 'success') result.resolve('ok')
-      if (settle === 'failure') result.reject(boom)
+      body?.(result)
       return result.promise
     }, controller.signal)
     promise.catch(() => undefined)
@@ -225,15 +323,32 @@ async function run(config: Config, commands: readonly Command[]): Promise<void> 
     model.finish(call.probe, outcome)
   }
 
+  /** Runs one call to its end inside the step. */
+  async function complete(outcome: Outcome, body: (result: Deferred<string>) => void) {
+    const call = start(body)
+    if (call !== null) await settle(call, outcome)
+  }
+
   for (const command of commands) {
     switch (command.kind) {
       case 'succeed':
-      case 'fail': {
-        const outcome = command.kind === 'succeed' ? 'success' : 'failure'
-        const call = start(outcome)
-        if (call !== null) await settle(call, outcome)
+        await complete('success', (result) => result.resolve('ok'))
         break
-      }
+      case 'fail':
+        await complete('failure', (result) => result.reject(boom))
+        break
+      case 'notFound':
+        // isFailure rejects it: the dependency answered, a success.
+        await complete('success', (result) => result.reject(notFound))
+        break
+      case 'slow':
+        // The clock moves while the call runs; a timeout always counts.
+        await complete(command.timesOut ? 'failure' : 'success', (result) => {
+          clock.advance(command.ms)
+          if (command.timesOut) result.reject(timeoutError())
+          else result.resolve('late')
+        })
+        break
       case 'start':
         for (let i = 0; i < command.count; i++) {
           const call = start()
@@ -261,20 +376,44 @@ async function run(config: Config, commands: readonly Command[]): Promise<void> 
       }
       case 'advance':
         clock.advance(command.ms)
+        if (!command.look) continue
         break
+      case 'isolate':
+        releases.push({ release: breaker.isolate(), epoch: model.isolate(), done: false })
+        break
+      case 'release': {
+        const entry = releases[releases.length - 1 - (command.index % Math.max(releases.length, 1))]
+        if (entry === undefined) break
+        entry.release()
+        if (!entry.done) model.release(entry.epoch)
+        entry.done = true
+        break
+      }
       case 'reset':
         breaker.reset()
         model.reset()
         break
     }
 
-    expect(breaker.state).toBe(model.effectiveState())
-    expect(breaker.snapshot().failures).toBe(model.windowFailures())
+    const state = model.effectiveState()
+    const snapshot = breaker.snapshot()
+    expect(breaker.state).toBe(state)
+    expect(snapshot).toMatchObject({
+      state,
+      isolated: model.isolations > 0,
+      failures: model.windowFailures(),
+      openedAt: model.openedAt,
+      nextAttemptAt: model.isolations > 0 ? null : model.nextAttemptAt,
+    })
+    // Count mode dates unwatched successes lazily, so only rate mode (or a
+    // timed breaker) knows the exact number of calls in the window.
+    if (rule.kind === 'rate' || timed) expect(snapshot.calls).toBe(model.windowCalls().length)
+
     const probesInFlight = pending.filter(
       (call) =>
         !call.settled && observedState === 'half-open' && call.halfOpenStretch === halfOpenStretch,
     ).length
-    expect(probesInFlight).toBeLessThanOrEqual(model.probesInFlightLimit())
+    expect(probesInFlight).toBeLessThanOrEqual(config.halfOpenProbes)
   }
 }
 
@@ -286,7 +425,7 @@ describe('createBreaker against a model of the spec', () => {
         fc.array(commandArbitrary, { maxLength: 60, size: 'max' }),
         run,
       ),
-      { numRuns: 500 },
+      { numRuns: 1_000 },
     )
   })
 })

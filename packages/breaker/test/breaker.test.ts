@@ -11,6 +11,27 @@ describe('createBreaker', () => {
     expect(breaker.state).toBe('closed')
   })
 
+  it('follows the defaults: 5 failures in 60 s, half-open after 30 s, one probe', async () => {
+    const clock = fakeClock(0)
+    const breaker = createBreaker({ name: 'pg:get_properties', clock })
+
+    await failTimes(breaker, 4)
+    clock.advance(59_999)
+    await failTimes(breaker, 1)
+    expect(breaker.snapshot()).toMatchObject({ state: 'open', openedAt: 59_999 })
+    clock.advance(29_999)
+    expect(breaker.state).toBe('open')
+    clock.advance(1)
+    expect(breaker.state).toBe('half-open')
+
+    const probe = deferred<string>()
+    const probeCall = breaker.execute(() => probe.promise)
+    await expect(rejectionOf(breaker.execute(succeed))).resolves.toSatisfy(isCircuitOpenError)
+    probe.resolve('ok')
+    await probeCall
+    expect(breaker.state).toBe('closed')
+  })
+
   it('opens after 5 failures within the window by default', async () => {
     const breaker = createBreaker({ name: 'op', clock: fakeClock() })
 
@@ -38,6 +59,29 @@ describe('createBreaker', () => {
     expect(await rejectionOf(breaker.execute(throwing))).toBe(boom)
     expect(await rejectionOf(breaker.execute(throwing))).toBe(boom)
     expect(breaker.state).toBe('open')
+  })
+
+  it('accepts a thenable that is not a native promise', async () => {
+    const breaker = createBreaker({ name: 'op', failureThreshold: 1, clock: fakeClock() })
+    const thenable = (value: string): PromiseLike<string> => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then: (onFulfilled) => Promise.resolve(onFulfilled?.(value)) as never,
+    })
+
+    await expect(breaker.execute(() => thenable('ok'))).resolves.toBe('ok')
+    expect(breaker.snapshot().totals.successes).toBe(1)
+  })
+
+  it('rejects a signal that is not one, without calling fn', async () => {
+    const breaker = createBreaker({ name: 'op', clock: fakeClock() })
+    const fn = vi.fn(succeed)
+
+    const error = await rejectionOf(breaker.execute(fn, null as unknown as AbortSignal))
+
+    expect(error).toEqual(
+      new TypeError('breaker.execute: signal must be an AbortSignal, received null'),
+    )
+    expect(fn).not.toHaveBeenCalled()
   })
 
   it('rejects a fn that is not a function without counting it', async () => {
@@ -301,6 +345,28 @@ describe('failure-rate mode', () => {
     minimumCalls: 4,
   }
 
+  it('dates every call when it ends, so old successes leave the window on time', async () => {
+    const clock = fakeClock(0)
+    const breaker = createBreaker({ ...options, minimumCalls: 1, clock })
+
+    await breaker.execute(succeed)
+    clock.advance(60_000)
+    await failTimes(breaker, 1)
+
+    expect(breaker.snapshot()).toMatchObject({ state: 'open', calls: 1, failures: 1 })
+  })
+
+  it('judges the rate when a failure ends, never on a success', async () => {
+    const breaker = createBreaker({ ...options, clock: fakeClock() })
+
+    await failTimes(breaker, 3)
+    await breaker.execute(succeed)
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 4, failures: 3 })
+    await failTimes(breaker, 1)
+
+    expect(breaker.state).toBe('open')
+  })
+
   it('does not open below minimumCalls, however high the rate', async () => {
     const breaker = createBreaker({ ...options, clock: fakeClock() })
 
@@ -417,6 +483,25 @@ describe('isolate, release and reset', () => {
     expect(breaker.state).toBe('closed')
   })
 
+  it('isolates from the time of the call once an open period is over', async () => {
+    const clock = fakeClock(0)
+    const breaker = createBreaker({ name: 'op', failureThreshold: 1, openMs: 1_000, clock })
+    const reasons: string[] = []
+    breaker.on('stateChange', (event) => reasons.push(event.reason))
+    await failTimes(breaker, 1)
+
+    clock.advance(5_000)
+    breaker.isolate()
+
+    expect(reasons).toEqual(['failure-threshold', 'open-elapsed', 'isolated'])
+    expect(breaker.snapshot()).toMatchObject({
+      state: 'open',
+      isolated: true,
+      openedAt: 5_000,
+      nextAttemptAt: null,
+    })
+  })
+
   it('reset closes the circuit, empties the window and drops isolations', async () => {
     const clock = fakeClock()
     const breaker = createBreaker({ name: 'op', clock })
@@ -430,6 +515,43 @@ describe('isolate, release and reset', () => {
 
     expect(breaker.state).toBe('closed')
     expect(breaker.snapshot().totals.failures).toBe(8)
+  })
+})
+
+describe('wrap', () => {
+  it('returns a loader that runs fn through the breaker with the signal it is given', async () => {
+    const clock = fakeClock()
+    const breaker = createBreaker({ name: 'op', failureThreshold: 1, clock })
+    const controller = new AbortController()
+    const load = breaker.wrap(async (signal) => signal)
+
+    await expect(load(controller.signal)).resolves.toBe(controller.signal)
+    await expect(load()).resolves.toBeInstanceOf(AbortSignal)
+    await failTimes(breaker, 1)
+    const error = await rejectionOf(load())
+
+    expect(isCircuitOpenError(error)).toBe(true)
+  })
+
+  it('does not count a call whose caller aborted through the loader', async () => {
+    const breaker = createBreaker({ name: 'op', failureThreshold: 1, clock: fakeClock() })
+    const controller = new AbortController()
+    const load = breaker.wrap((signal) => {
+      controller.abort()
+      return Promise.reject(signal.reason)
+    })
+
+    await rejectionOf(load(controller.signal))
+
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 0 })
+  })
+
+  it('refuses a fn that is not a function at once', () => {
+    const breaker = createBreaker({ name: 'op', clock: fakeClock() })
+
+    expect(() => breaker.wrap('query' as unknown as () => number)).toThrow(
+      new TypeError('breaker.wrap: fn must be a function, received "query"'),
+    )
   })
 })
 

@@ -83,10 +83,10 @@ export class Histogram {
 
   /** @param options - resolution, range and precision */
   constructor(options: HistogramOptions = {}) {
-    const resolution = options.resolution ?? DEFAULT_RESOLUTION
-    const maxValue = options.maxValue ?? DEFAULT_MAX_VALUE
-    const precisionBits = options.precisionBits ?? DEFAULT_PRECISION_BITS
-    validate(resolution, maxValue, precisionBits)
+    const { resolution, maxValue, precisionBits } = resolveHistogramOptions(
+      options,
+      'Histogram: options',
+    )
 
     this.resolution = resolution
     this.maxValue = maxValue
@@ -272,23 +272,46 @@ function bandOf(units: number, bits: number): number {
 function offsetIn(band: number, units: number, half: number): number {
   return band === 0 ? units : (units >>> band) - half
 }
-function validate(resolution: number, maxValue: number, precisionBits: number): void {
+/**
+ * Applies the defaults to histogram options and checks them; `where` prefixes
+ * every message, e.g. `'createRecorder: options.histogram'`.
+ */
+export function resolveHistogramOptions(
+  options: HistogramOptions,
+  where: string,
+): Required<HistogramOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where} must be an object, received ${describeValue(options)}`)
+  }
+  const resolution = options.resolution ?? DEFAULT_RESOLUTION
+  const maxValue = options.maxValue ?? DEFAULT_MAX_VALUE
+  const precisionBits = options.precisionBits ?? DEFAULT_PRECISION_BITS
+  validate(resolution, maxValue, precisionBits, where)
+
+  return { resolution, maxValue, precisionBits }
+}
+
+function validate(
+  resolution: number,
+  maxValue: number,
+  precisionBits: number,
+  where: string,
+): void {
   if (!(resolution > 0 && resolution < Number.POSITIVE_INFINITY)) {
     throw new RangeError(
-      `Histogram: options.resolution must be a finite number > 0, ` +
-        `received ${describeValue(resolution)}`,
+      `${where}.resolution must be a finite number > 0, ` + `received ${describeValue(resolution)}`,
     )
   }
   if (!Number.isInteger(precisionBits) || precisionBits < 1 || precisionBits > 16) {
     throw new RangeError(
-      `Histogram: options.precisionBits must be an integer from 1 to 16, ` +
+      `${where}.precisionBits must be an integer from 1 to 16, ` +
         `received ${describeValue(precisionBits)}`,
     )
   }
   const units = maxValue / resolution
   if (!(units >= 1 && units <= MAX_UNITS)) {
     throw new RangeError(
-      `Histogram: options.maxValue must be from resolution to resolution * (2^32 - 1), ` +
+      `${where}.maxValue must be from resolution to resolution * (2^32 - 1), ` +
         `received ${describeValue(maxValue)}`,
     )
   }

@@ -10,7 +10,7 @@ import {
   resolveRecorderOptions,
 } from './recorderOptions'
 import type { OperationSnapshot, RecorderSnapshot } from './snapshot'
-import { type DeadlineOptions, withDeadline } from './withDeadline'
+import { DeadlineCall, type DeadlineOptions, invalidArguments } from './withDeadline'
 
 /**
  * The name calls are recorded under once `maxOperations` distinct names have
@@ -148,23 +148,31 @@ class BudgetRecorder<C extends string> implements Recorder<C> {
       return Promise.reject(this.#badCall('time', budgetClass, operation))
     }
 
-    // A call the caller gave up on before it started is not a call: not recorded.
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason)
+    const invalid = invalidArguments('recorder.time', fn, this.hardLimitMs)
+    if (invalid !== undefined) return Promise.reject(invalid)
 
-    const start = this.#clock.now()
-    return withDeadline(fn, this.hardLimitMs, options).then(
-      (value) => {
-        const end = this.#clock.now()
-        this.#observe(budgetClass, budgetMs, operation, end - start, end, SUCCEEDED)
-        return value
-      },
-      (error: unknown) => {
-        const end = this.#clock.now()
-        const outcome = isTimeoutError(error) ? TIMED_OUT : FAILED
-        this.#observe(budgetClass, budgetMs, operation, end - start, end, outcome)
-        throw error
-      },
-    )
+    // A call the caller gave up on before it started is not a call: not recorded.
+    const parent = options?.signal
+    if (parent?.aborted) return Promise.reject(parent.reason)
+
+    const call = new TimedCall<T, C>(this, budgetClass, budgetMs, operation, this.#clock.now())
+    return call.run(fn, parent)
+  }
+
+  /**
+   * Records a call `time()` ran, once it has settled. A throwing clock is
+   * reported to the logger: the caller still gets the call's outcome.
+   */
+  timed(call: TimedCall<unknown, C>, error: unknown, failed: boolean): void {
+    try {
+      const end = this.#clock.now()
+      const outcome = !failed ? SUCCEEDED : isTimeoutError(error) ? TIMED_OUT : FAILED
+      const { budgetClass, budgetMs, operation } = call
+      this.#observe(budgetClass, budgetMs, operation, end - call.start, end, outcome)
+    } catch (recordError) {
+      const fields = { err: recordError, operation: call.operation }
+      this.#options.logger?.warn(fields, 'recorder could not record a call')
+    }
   }
 
   record(budgetClass: C, operation: string, durationMs: number, options?: RecordOptions): void {
@@ -287,5 +295,37 @@ class BudgetRecorder<C extends string> implements Recorder<C> {
       `recorder.${method}: budgetClass must be one of ${known}, ` +
         `received ${describeValue(budgetClass)}`,
     )
+  }
+}
+
+/**
+ * One `time()` call: a deadline call that reports to its recorder when it
+ * ends, so timing a call costs no promise or closure beyond the deadline's.
+ */
+class TimedCall<T, C extends string> extends DeadlineCall<T> {
+  readonly recorder: BudgetRecorder<C>
+  readonly budgetClass: C
+  readonly budgetMs: number
+  readonly operation: string
+  /** Clock reading when the call started. */
+  readonly start: number
+
+  constructor(
+    recorder: BudgetRecorder<C>,
+    budgetClass: C,
+    budgetMs: number,
+    operation: string,
+    start: number,
+  ) {
+    super(recorder.hardLimitMs)
+    this.recorder = recorder
+    this.budgetClass = budgetClass
+    this.budgetMs = budgetMs
+    this.operation = operation
+    this.start = start
+  }
+
+  protected override ended(error: unknown, failed: boolean): void {
+    this.recorder.timed(this as TimedCall<unknown, C>, error, failed)
   }
 }

@@ -1,7 +1,7 @@
 import { type Clock, monotonicClock } from './clock'
 import { describeValue } from './describeValue'
 import type { TimingLogger } from './emitter'
-import type { HistogramOptions } from './histogram'
+import { type HistogramOptions, resolveHistogramOptions } from './histogram'
 import type { MemorySample } from './snapshot'
 import { MAX_DEADLINE_MS } from './withDeadline'
 
@@ -125,7 +125,10 @@ export function resolveRecorderOptions(options: RecorderOptions<string>): Resolv
     windowMs,
     windowSlots,
     maxOperations,
-    histogram: options.histogram ?? {},
+    histogram: resolveHistogramOptions(
+      options.histogram ?? {},
+      'createRecorder: options.histogram',
+    ),
     clock,
     memoryUsage,
     logger,

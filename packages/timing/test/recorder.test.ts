@@ -148,6 +148,19 @@ describe('createRecorder', () => {
     })
   })
 
+  it('cuts a call off at 5 s by default', async () => {
+    vi.useFakeTimers()
+    const recorder = createRecorder({ clock: { now: () => Date.now() } })
+
+    const outcome = recorder.time('write', 'hang', () => new Promise(() => {})).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(4_999)
+    expect(recorder.snapshot().operations).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+
+    expect(await outcome).toMatchObject({ code: 'BALLAST_TIMEOUT', timeoutMs: 5_000 })
+    expect(statsOf(recorder)('hang').total).toMatchObject({ count: 1, timeouts: 1, max: 5_000 })
+  })
+
   it("passes the caller's signal through to the call", async () => {
     const caller = new AbortController()
     const reason = new Error('client left')
@@ -248,6 +261,19 @@ describe('createRecorder', () => {
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot)
   })
 
+  it('samples memory when each snapshot is taken', () => {
+    let heapUsed = 0
+    const recorder = createRecorder({
+      memoryUsage: () => {
+        heapUsed += 100
+        return { heapUsed, rss: heapUsed * 2 }
+      },
+    })
+
+    expect(recorder.snapshot().memory).toEqual({ heapUsed: 100, rss: 200 })
+    expect(recorder.snapshot().memory).toEqual({ heapUsed: 200, rss: 400 })
+  })
+
   it('samples process memory by default', () => {
     const { memory } = createRecorder().snapshot()
 
@@ -286,6 +312,34 @@ describe('createRecorder', () => {
     )
     expect(fn).not.toHaveBeenCalled()
     expect(() => recorder.record(unknownClass, 'x', 1)).toThrow(TypeError)
+  })
+
+  it('rejects a fn that is not a function, and records nothing', async () => {
+    const recorder = createRecorder({ memoryUsage })
+
+    await expect(recorder.time('read', 'x', 42 as unknown as () => number)).rejects.toThrow(
+      new TypeError('recorder.time: fn must be a function, received 42'),
+    )
+    expect(recorder.snapshot().operations).toEqual([])
+  })
+
+  it('still settles the call when the clock throws at its end, and tells the logger', async () => {
+    const warn = vi.fn()
+    let readings = 0
+    const clock = {
+      now: () => {
+        readings++
+        if (readings > 1) throw new Error('clock broke')
+        return 0
+      },
+    }
+    const recorder = createRecorder({ clock, logger: { warn } })
+
+    await expect(recorder.time('read', 'x', async () => 'value')).resolves.toBe('value')
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ operation: 'x' }),
+      'recorder could not record a call',
+    )
   })
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])(
@@ -350,6 +404,8 @@ describe('createRecorder', () => {
     [{ clock: {} }, TypeError, 'options.clock must be an object with a now() method'],
     [{ memoryUsage: 5 }, TypeError, 'options.memoryUsage must be a function, received 5'],
     [{ logger: {} }, TypeError, 'options.logger must be an object with a warn() method'],
+    [{ histogram: { precisionBits: 0 } }, RangeError, 'options.histogram.precisionBits must be'],
+    [{ histogram: 3 }, TypeError, 'options.histogram must be an object, received 3'],
   ])('rejects bad options %o at construction', (options, kind, message) => {
     const create = () => createRecorder(options as Parameters<typeof createRecorder>[0])
 

@@ -92,19 +92,64 @@ describe('withDeadline', () => {
     expect(seen?.aborted).toBe(false)
   })
 
-  it('creates no signal for a fn that declares no parameter, yet still times it out', async () => {
-    let received = -1
-    const call = watch(
-      withDeadline(function (this: unknown) {
-        // biome-ignore lint/complexity/noArguments: counting what withDeadline passed
-        received = arguments.length
-        return never()
-      }, 10),
-    )
+  it('creates no signal for an arrow function without parameters, yet times it out', async () => {
+    const created = vi.spyOn(AbortController.prototype, 'signal', 'get')
+    const plain = watch(withDeadline(() => never(), 10))
+    const asynchronous = watch(withDeadline(async () => never(), 10))
     await vi.advanceTimersByTimeAsync(10)
 
-    expect(received).toBe(0)
-    expect(isTimeoutError(call.reason)).toBe(true)
+    expect(created).not.toHaveBeenCalled()
+    expect(isTimeoutError(plain.reason)).toBe(true)
+    expect(isTimeoutError(asynchronous.reason)).toBe(true)
+    await withDeadline((signal) => signal.aborted, 10)
+    expect(created).toHaveBeenCalledOnce()
+  })
+
+  it('hands a signal to every other fn, whatever its length', async () => {
+    const seen: unknown[] = []
+    const keep = (value: unknown) => {
+      seen.push(value)
+    }
+    const rest = (...args: unknown[]) => keep(args[0])
+    const withDefault = (signal: unknown = 'none') => keep(signal)
+    function legacy() {
+      // biome-ignore lint/complexity/noArguments: a function that reads what it was given
+      keep(arguments[0])
+    }
+    const method = {
+      run(...args: unknown[]) {
+        keep(args[0])
+      },
+    }.run
+
+    for (const fn of [rest, withDefault, legacy, method, rest.bind(null), vi.fn(rest)]) {
+      expect(fn.length).toBe(0)
+      await withDeadline(fn, 100)
+    }
+
+    expect(seen).toHaveLength(6)
+    for (const signal of seen) expect(signal).toBeInstanceOf(AbortSignal)
+  })
+
+  it.each([
+    ['() => 1', false],
+    ['async () => 1', false],
+    ['async()=>1', false],
+    ['(\n) =>\n 1', false],
+    ['(x = 1) => x', true],
+    ['(...args) => args[0]', true],
+    ['(/* none */) => 1', true],
+    ['({ async() { return arguments[0] } }).async', true],
+    ['({ asyncWork() { return arguments[0] } }).asyncWork', true],
+    ['async function () { return arguments[0] }', true],
+  ])('tells from the source of %j whether fn could read a signal (%s)', async (source, reads) => {
+    const fn = new Function(`return ${source}`)() as () => unknown
+    const created = vi.spyOn(AbortController.prototype, 'signal', 'get')
+
+    await withDeadline(fn, 10)
+
+    expect(fn.length).toBe(0)
+    expect(created).toHaveBeenCalledTimes(reads ? 1 : 0)
   })
 
   it("rejects with the caller's reason and aborts fn's signal with it", async () => {
