@@ -15,8 +15,6 @@ export interface AppOptions {
   readonly metrics: Metrics
   /** A pino instance for request-scoped logs; silent when omitted. */
   readonly logger?: FastifyBaseLogger
-  /** Extra routes registered before the app is ready, such as the health endpoints. */
-  readonly register?: (app: FastifyInstance) => void
 }
 
 /** Request bodies larger than this are refused with 413 before they are parsed. */
@@ -103,7 +101,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   propertyRoutes(app, services)
   unitRoutes(app, services)
   dashboardRoutes(app, services)
-  options.register?.(app)
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType)

@@ -97,16 +97,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
     services,
     metrics,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    register: (instance) => healthRoutes(instance, services, health),
   })
-  app.addHook('onRequest', async (_request, reply) => health.trackResponse(reply.raw))
+  // Registered first so the drain closes the HTTP side before what the routes use.
+  await healthRoutes(app, services, health)
 
   logBreakerChanges(services, options.logger)
   await health.start()
 
-  // The drain stops the listener itself (after the readiness delay, with a grace period for
-  // requests in flight), so Fastify's own close is not registered as well.
-  health.addServer('http', app.server)
   health.addCloser('functions', () => services.functions.close())
   health.addCloser('cache', () => services.cache.close())
   health.addCloser('database', () => database.close())

@@ -46,8 +46,9 @@ describe(`the server as a process, over a real port (${backend})`, () => {
     })
     expect(created.status).toBe(201)
 
-    const performance = await (await fetch(`${server.url}/health-enhanced/performance`)).json()
-    const routes = performance.timing.operations.map((o: { operation: string }) => o.operation)
+    const answer = await fetch(`${server.url}/health-enhanced/performance`)
+    const figures = (await answer.json()) as { timing: { operations: { operation: string }[] } }
+    const routes = figures.timing.operations.map((o) => o.operation)
     expect(routes).toContain('GET /properties')
     expect(routes).toContain('list_properties__v1')
 
