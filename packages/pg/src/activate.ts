@@ -55,22 +55,42 @@ async function switchActive(
   await tx.query('select pg_notify($1, $2)', [channelName(schema), JSON.stringify(notice)])
 }
 
+/** How `activate` decides. */
+export interface ActivateOptions extends RegistryOptions {
+  /**
+   * Activate only a version that has never been active (status `deployed`) and is newer
+   * than the active one; otherwise change nothing and resolve with `changed: false`.
+   * Meant for application start-up: an old instance that restarts during a rollout does
+   * not move the pointer back, and a new instance that restarts after a rollback does not
+   * undo it.
+   * @default false
+   */
+  readonly forwardOnly?: boolean
+}
+
+/** Whether a forward-only activation leaves the registry as it is. */
+function staysPut(target: FunctionVersion, current: FunctionVersion): boolean {
+  return target.status !== 'deployed' || target.version < current.version
+}
+
 /**
  * Makes a deployed version the active one, atomically: one transaction under the
  * function's advisory lock updates the registry, appends to `activations` and sends a
  * NOTIFY that function clients listen for. The version active before becomes
- * `previous`. Activating the active version changes nothing.
+ * `previous`. Activating the active version changes nothing. With `forwardOnly`, only a
+ * never-activated version newer than the active one is activated.
  *
  * @example
  * ```ts
  * await activate(db, 'get_properties', 3)
+ * await activate(db, 'get_properties', 3, { forwardOnly: true }) // at start-up
  * ```
  */
 export async function activate(
   db: Queryable,
   name: string,
   version: number,
-  options?: RegistryOptions,
+  options?: ActivateOptions,
 ): Promise<ActivationResult> {
   const schema = registrySchema(options)
   assertFunctionName(name)
@@ -88,6 +108,9 @@ export async function activate(
     const current = versions.find((v) => v.status === 'active')
     if (current?.version === version) {
       return { name, version, fromVersion: version, changed: false }
+    }
+    if (options?.forwardOnly === true && current && staysPut(target, current)) {
+      return { name, version: current.version, fromVersion: current.version, changed: false }
     }
 
     const change = { name, to: version, from: current, fromStatus: 'previous' }

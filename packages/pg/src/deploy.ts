@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { type Comparison, compareSignatures } from './compare'
-import { BreakingChangeError, InvalidDeploymentError, VersionExistsError } from './errors'
+import {
+  BreakingChangeError,
+  DefinitionChangedError,
+  InvalidDeploymentError,
+  VersionExistsError,
+} from './errors'
 import {
   assertFunctionName,
   assertSchemaName,
@@ -17,7 +22,10 @@ import { type FunctionSignature, readSignature } from './signature'
 export interface DeployFunctionOptions extends RegistryOptions {
   /** The logical function name, e.g. `get_properties`. */
   readonly name: string
-  /** The new version: a positive integer greater than every deployed version. */
+  /**
+   * The version: a positive integer greater than every deployed version, or one already
+   * deployed (then nothing happens when the definition is the same).
+   */
   readonly version: number
   /**
    * SQL that creates exactly one function called `name`, unqualified
@@ -54,7 +62,9 @@ export interface DeployResult {
   readonly physicalName: string
   /**
    * `deployed` for a new version; `unchanged` when this exact version was already
-   * deployed with the same definition (deploying is idempotent).
+   * deployed with the same definition (deploying is idempotent, so a service can deploy
+   * its versions on every start). The same version with another definition is refused
+   * with a {@link DefinitionChangedError}.
    */
   readonly outcome: 'deployed' | 'unchanged'
   /** The candidate's signature. */
@@ -172,6 +182,9 @@ async function dropStage(tx: TransactionQueryable, stage: string) {
  * compared with the active version and the two before it; a breaking difference aborts
  * the deployment with a {@link BreakingChangeError} unless `allowBreaking` is set.
  * Deploying never drops or changes another version; it does not activate the new one.
+ * Redeploying a version with the same definition is a no-op (`outcome: 'unchanged'`);
+ * with another definition it fails with a {@link DefinitionChangedError}. Concurrent
+ * deployments of one function (two instances starting at once) wait for each other.
  *
  * @example
  * ```ts
@@ -207,7 +220,7 @@ export async function deployFunction(
     const signature = await readSignature(tx, oid)
 
     if (existing) {
-      return unchanged(tx, existing, signature, stage, oid)
+      return unchanged(tx, existing, { signature, stage, oid, functionSchema })
     }
 
     const comparisons = baselineVersions(versions).map((baseline) => ({
@@ -231,14 +244,22 @@ export async function deployFunction(
 async function unchanged(
   tx: TransactionQueryable,
   existing: FunctionVersion,
-  signature: FunctionSignature,
-  stage: string,
-  oid: number,
+  candidate: { signature: FunctionSignature; stage: string; oid: number; functionSchema: string },
 ): Promise<DeployResult> {
-  if (existing.signature.definitionHash !== signature.definitionHash) {
+  const { signature, stage, oid } = candidate
+  const deployedHash = existing.signature.definitionHash
+  if (deployedHash !== signature.definitionHash) {
+    throw new DefinitionChangedError(
+      existing.name,
+      existing.version,
+      deployedHash,
+      signature.definitionHash,
+    )
+  }
+  if (existing.functionSchema !== candidate.functionSchema) {
     throw new VersionExistsError(
-      `${existing.name} v${existing.version} is already deployed with a different ` +
-        'definition; deploy it as a new version',
+      `${existing.name} v${existing.version} is deployed in schema ` +
+        `${existing.functionSchema}, not ${candidate.functionSchema}`,
     )
   }
 

@@ -11,6 +11,7 @@ export type BallastPgErrorCode =
   | 'BALLAST_PG_INVALID_IDENTIFIER'
   | 'BALLAST_PG_INVALID_DEPLOYMENT'
   | 'BALLAST_PG_VERSION_EXISTS'
+  | 'BALLAST_PG_DEFINITION_CHANGED'
   | 'BALLAST_PG_NO_PREVIOUS_VERSION'
   | 'BALLAST_PG_CHECKSUM_MISMATCH'
   | 'BALLAST_PG_MIGRATION_LINT'
@@ -116,11 +117,43 @@ export class InvalidDeploymentError extends BallastPgError {
   }
 }
 
-/** The version is already deployed with a different definition, or is not the newest. */
+/**
+ * The version number cannot be deployed: it is older than the newest deployed version, it
+ * was pruned, or its physical name is taken by a function outside the registry.
+ */
 export class VersionExistsError extends BallastPgError {
   constructor(message: string) {
     super('BALLAST_PG_VERSION_EXISTS', message)
     this.name = 'VersionExistsError'
+  }
+}
+
+/**
+ * The version is already deployed with a different definition. A version number names
+ * one definition for good: ship the change as a new version.
+ */
+export class DefinitionChangedError extends BallastPgError {
+  /** The logical function name. */
+  readonly functionName: string
+  /** The version that was redeployed. */
+  readonly version: number
+  /** The definition hash recorded when the version was first deployed. */
+  readonly deployedHash: string
+  /** The definition hash of the SQL given now. */
+  readonly candidateHash: string
+
+  constructor(functionName: string, version: number, deployedHash: string, candidateHash: string) {
+    super(
+      'BALLAST_PG_DEFINITION_CHANGED',
+      `${functionName} v${version} is already deployed with a different definition ` +
+        `(deployed ${deployedHash.slice(0, 12)}, given ${candidateHash.slice(0, 12)}); ` +
+        'deploy the change as a new version',
+    )
+    this.name = 'DefinitionChangedError'
+    this.functionName = functionName
+    this.version = version
+    this.deployedHash = deployedHash
+    this.candidateHash = candidateHash
   }
 }
 
@@ -232,6 +265,11 @@ export function isInvalidDeploymentError(error: unknown): error is InvalidDeploy
 /** True when `error` is a {@link VersionExistsError}. */
 export function isVersionExistsError(error: unknown): error is VersionExistsError {
   return hasCode(error, 'BALLAST_PG_VERSION_EXISTS')
+}
+
+/** True when `error` is a {@link DefinitionChangedError}. */
+export function isDefinitionChangedError(error: unknown): error is DefinitionChangedError {
+  return hasCode(error, 'BALLAST_PG_DEFINITION_CHANGED')
 }
 
 /** True when `error` is a {@link NoPreviousVersionError}. */

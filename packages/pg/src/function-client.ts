@@ -1,97 +1,34 @@
-import {
-  bindArguments,
-  type CallTarget,
-  callText,
-  type FunctionArguments,
-  resultKind,
-  shape,
-} from './call-target'
+import { type CallTarget, type FunctionArguments, namedCall, positionalText } from './call-target'
 import { ClientClosedError, UnknownFunctionError, UnknownVersionError } from './errors'
-import { assertFunctionName, assertVersion, channelName, quoteIdent } from './identifiers'
-import { type RegistryOptions, registrySchema } from './install'
-import type { Queryable } from './queryable'
-import { readVersions } from './registry'
+import type { FunctionClientEvents } from './function-client-events'
+import type { FunctionCallOptions, FunctionClientOptions } from './function-client-options'
+import { assertFunctionName, assertVersion, channelName } from './identifiers'
+import { registrySchema } from './install'
+import { type KeptSubscription, keepListening } from './listener'
+import type { Queryable, QueryResult } from './queryable'
+import { activeVersions, loadVersionMap, type VersionMap } from './version-map'
 
+export type {
+  FunctionCallEvent,
+  FunctionClientEvents,
+  FunctionListeningEvent,
+  FunctionRefreshEvent,
+} from './function-client-events'
+export type {
+  Clock,
+  FunctionCallOptions,
+  FunctionClientOptions,
+  PgLogger,
+} from './function-client-options'
 export type { FunctionArguments }
-
-/** A source of time in milliseconds. */
-export interface Clock {
-  /** The current time in milliseconds (only differences are used). */
-  now(): number
-}
-
-/** How a function client resolves and refreshes versions. */
-export interface FunctionClientOptions extends RegistryOptions {
-  /**
-   * How often the client re-reads the registry, in milliseconds. It does so even when it
-   * listens for NOTIFY, because a notification can be missed (a dropped listener
-   * connection). `0` turns the timer off; call `refresh()` yourself then.
-   * @default 1000
-   */
-  readonly refreshIntervalMs?: number
-  /**
-   * Versions this build was made for, by function name. A pinned function is always
-   * called at its pinned version, whatever is active.
-   * @default {}
-   */
-  readonly pins?: Readonly<Record<string, number>>
-  /**
-   * Listen for activations with `db.listen` when the connection offers it.
-   * @default true
-   */
-  readonly listen?: boolean
-  /**
-   * Measures call durations.
-   * @default performance.now
-   */
-  readonly clock?: Clock
-}
-
-/** Per-call options. */
-export interface FunctionCallOptions {
-  /** Call this version instead of the pinned or active one. */
-  readonly version?: number
-}
-
-/** Emitted after every call, successful or not. */
-export interface FunctionCallEvent {
-  /** The logical function name. */
-  readonly name: string
-  /** The version that was called. */
-  readonly version: number
-  /** The versioned name, e.g. `get_properties__v3`: the name to record timings under. */
-  readonly physicalName: string
-  /** How long the call took, from the client's clock. */
-  readonly durationMs: number
-  /** Whether the call succeeded. */
-  readonly ok: boolean
-  /** The error, when it failed. */
-  readonly error?: unknown
-}
-
-/** Emitted after every successful registry refresh. */
-export interface FunctionRefreshEvent {
-  /** Active versions by function name after the refresh. */
-  readonly active: Readonly<Record<string, number>>
-}
-
-/** Events of a function client and their payloads. */
-export interface FunctionClientEvents {
-  /** After every call. */
-  call: FunctionCallEvent
-  /** After every successful refresh. */
-  refresh: FunctionRefreshEvent
-  /** A background refresh or the NOTIFY subscription failed; the old map stays in use. */
-  error: { readonly error: unknown }
-}
 
 /** Calls versioned functions by logical name. */
 export interface FunctionClient {
   /**
-   * Calls the pinned, requested or active version of `name`. Set-returning functions
+   * Calls the requested, pinned or active version of `name`. Set-returning functions
    * resolve to an array of rows (or of values for `SETOF scalar`); functions returning
    * a row (OUT parameters, composite types) to one row object or `null`; scalar
-   * functions to the value.
+   * functions to the value. `args` is read when the statement is sent.
    */
   call<T = unknown>(
     name: string,
@@ -109,43 +46,49 @@ export interface FunctionClient {
     event: E,
     listener: (payload: FunctionClientEvents[E]) => void,
   ): () => void
-  /** Stops the timer and the NOTIFY subscription; later calls reject. */
+  /** Stops the timer, the retries and the NOTIFY subscription; later calls reject. */
   close(): Promise<void>
 }
 
-interface FunctionEntry {
-  readonly active: number | undefined
-  readonly versions: ReadonlyMap<number, CallTarget>
+/** Any event listener; `emit` and `on` keep each list to its event's payload type. */
+type AnyListener = (payload: never) => void
+
+const noArguments: readonly unknown[] = []
+
+function nonNegative(value: number, option: string): number {
+  if (!Number.isFinite(value) || value < 0) {
+    const what = `createFunctionClient: options.${option} must be a non-negative number`
+    throw new RangeError(`${what}, received ${String(value)}`)
+  }
+  return value
 }
 
-async function loadMap(db: Queryable, schema: string): Promise<Map<string, FunctionEntry>> {
-  const versions = await readVersions(db, schema)
-  const grouped = new Map<
-    string,
-    { active: number | undefined; versions: Map<number, CallTarget> }
-  >()
-
-  for (const v of versions) {
-    if (v.droppedAt !== null) continue
-    const entry = grouped.get(v.name) ?? { active: undefined, versions: new Map() }
-    grouped.set(v.name, entry)
-    if (v.status === 'active') entry.active = v.version
-    entry.versions.set(v.version, {
-      physicalName: v.physicalName,
-      qualified: `${quoteIdent(v.functionSchema)}.${quoteIdent(v.physicalName)}`,
-      parameters: v.signature.arguments,
-      kind: resultKind(v.signature.returnsSet, v.signature.resultColumns !== null),
-    })
+function readPins(pins: Readonly<Record<string, number>> | undefined): Map<string, number> {
+  const map = new Map<string, number>()
+  for (const [name, version] of Object.entries(pins ?? {})) {
+    assertFunctionName(name)
+    assertVersion(version)
+    map.set(name, version)
   }
-  return grouped
+  return map
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason)
+    signal.addEventListener('abort', abort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 /**
  * Creates a client that calls versioned functions by their logical name. It keeps a
- * local map of versions, refreshed on NOTIFY (when `db.listen` exists) and every
- * `refreshIntervalMs`, so an activation reaches every instance within about a second.
- * Names are validated and arguments are always bound parameters; an unknown function or
- * version, or a wrong argument count, is rejected before the function is called.
+ * local map of versions, refreshed on NOTIFY (when `db.listen` exists; the subscription
+ * is renewed when it breaks) and every `refreshIntervalMs`, so an activation reaches
+ * every instance within a second. Resolving a version is a map look-up and the SQL text
+ * of each (version, argument count) is built once. Names are validated and arguments are
+ * always bound parameters; an unknown function or version, or a wrong argument count, is
+ * rejected before the database is asked.
  *
  * @example
  * ```ts
@@ -159,43 +102,53 @@ export function createFunctionClient(
   options: FunctionClientOptions = {},
 ): FunctionClient {
   const schema = registrySchema(options)
-  const intervalMs = options.refreshIntervalMs ?? 1000
-  const pins = { ...(options.pins ?? {}) }
+  const intervalMs = nonNegative(options.refreshIntervalMs ?? 1000, 'refreshIntervalMs')
+  const reconnectDelayMs = nonNegative(options.reconnectDelayMs ?? 100, 'reconnectDelayMs')
+  const pins = readPins(options.pins)
   const clock = options.clock ?? performance
-  if (!Number.isFinite(intervalMs) || intervalMs < 0) {
-    const what = 'createFunctionClient: options.refreshIntervalMs must be a non-negative number'
-    throw new RangeError(`${what}, received ${intervalMs}`)
+  const logger = options.logger
+  if (typeof clock?.now !== 'function') {
+    throw new TypeError(
+      `createFunctionClient: options.clock must have a now() method, received ${typeof clock}`,
+    )
   }
-  for (const [name, version] of Object.entries(pins)) {
-    assertFunctionName(name)
-    assertVersion(version)
+  if (logger !== undefined && typeof logger?.warn !== 'function') {
+    throw new TypeError(
+      `createFunctionClient: options.logger must have a warn() method, received ${typeof logger}`,
+    )
   }
 
-  const listeners: {
-    [E in keyof FunctionClientEvents]: Set<(p: FunctionClientEvents[E]) => void>
-  } = { call: new Set(), refresh: new Set(), error: new Set() }
-  let map: Map<string, FunctionEntry> | undefined
+  // Lists are replaced, never changed in place, so a listener may unsubscribe mid-emit.
+  const listeners: Record<keyof FunctionClientEvents, readonly AnyListener[]> = {
+    call: [],
+    refresh: [],
+    listening: [],
+    error: [],
+  }
+  let map: VersionMap | undefined
   let running: Promise<void> | undefined
   let queued: Promise<void> | undefined
   let closed = false
-  let unlisten: Promise<(() => Promise<void>) | undefined> = Promise.resolve(undefined)
 
   function emit<E extends keyof FunctionClientEvents>(event: E, payload: FunctionClientEvents[E]) {
-    for (const listener of listeners[event]) {
+    const list = listeners[event] as ReadonlyArray<(payload: FunctionClientEvents[E]) => void>
+    for (const listener of list) {
       try {
         listener(payload)
-      } catch {
+      } catch (error) {
         // A throwing listener must not break calls or refreshes.
+        try {
+          logger?.warn({ err: error, event }, 'function client event listener threw')
+        } catch {
+          // Nor may a throwing logger.
+        }
       }
     }
   }
 
   async function load(): Promise<void> {
-    map = await loadMap(db, schema)
-    if (listeners.refresh.size === 0) return
-    const active: Record<string, number> = {}
-    for (const [name, entry] of map) if (entry.active !== undefined) active[name] = entry.active
-    emit('refresh', { active })
+    map = await loadVersionMap(db, schema, map)
+    if (listeners.refresh.length > 0) emit('refresh', { active: activeVersions(map) })
   }
 
   function refresh(): Promise<void> {
@@ -216,60 +169,109 @@ export function createFunctionClient(
   }
 
   function background(): void {
+    if (closed) return
     refresh().catch((error: unknown) => emit('error', { error }))
   }
 
   const timer = intervalMs > 0 ? setInterval(background, intervalMs) : undefined
   timer?.unref()
 
+  let subscription: KeptSubscription | undefined
   if (options.listen !== false && db.listen) {
-    const failed = (error: unknown) => emit('error', { error })
-    unlisten = db.listen(channelName(schema), background, failed).catch((error: unknown) => {
-      emit('error', { error })
-      return undefined
-    })
+    const channel = channelName(schema)
+    subscription = keepListening(
+      db.listen.bind(db),
+      channel,
+      {
+        onNotice: background,
+        onListening() {
+          emit('listening', { channel })
+          background()
+        },
+        onError: (error) => emit('error', { error }),
+      },
+      reconnectDelayMs,
+    )
   }
 
-  async function resolve(name: string, requested: number | undefined) {
-    if (closed) throw new ClientClosedError()
-    assertFunctionName(name)
-    if (requested !== undefined) assertVersion(requested)
-    if (!map) await refresh()
-
-    const entry = map?.get(name)
-    if (!entry) throw new UnknownFunctionError(name)
-    const version = requested ?? pins[name] ?? entry.active
+  function resolve(current: VersionMap, name: string, requested: number | undefined) {
+    const entry = current.get(name)
+    if (entry === undefined) {
+      assertFunctionName(name)
+      throw new UnknownFunctionError(name)
+    }
+    const version = requested ?? pins.get(name) ?? entry.active
     if (version === undefined) throw new UnknownFunctionError(name, 'has no active version')
     const target = entry.versions.get(version)
-    if (!target) throw new UnknownVersionError(name, version)
+    if (target === undefined) {
+      assertVersion(version)
+      throw new UnknownVersionError(name, version)
+    }
     return { version, target }
   }
 
-  async function call<T>(
+  async function observed(
+    name: string,
+    version: number,
+    target: CallTarget,
+    statement: { text: string; values: readonly unknown[] },
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    signal?.throwIfAborted()
+    const started = clock.now()
+    const report = (ok: boolean, error?: unknown) => {
+      if (listeners.call.length === 0) return
+      const durationMs = clock.now() - started
+      const event = { name, version, physicalName: target.physicalName, durationMs, ok }
+      emit('call', ok ? event : { ...event, error })
+    }
+
+    try {
+      const query = db.query<Record<string, unknown>>(statement.text, statement.values)
+      const result = signal ? await abortable(query, signal) : await query
+      report(true)
+      return target.shape(result)
+    } catch (error) {
+      report(false, error)
+      throw error
+    }
+  }
+
+  // The hot path: a map look-up, a cached SQL text, one query. Nothing async is added
+  // unless someone listens for calls or passes a signal.
+  function call<T>(
     name: string,
     args?: FunctionArguments,
     callOptions?: FunctionCallOptions,
   ): Promise<T> {
-    const { version, target } = await resolve(name, callOptions?.version)
-    const { list, values } = bindArguments(target, args)
-    const text = callText(target, list)
-    const started = clock.now()
-
-    try {
-      const { rows } = await db.query<Record<string, unknown>>(text, values)
-      if (listeners.call.size > 0) {
-        const durationMs = clock.now() - started
-        emit('call', { name, version, physicalName: target.physicalName, durationMs, ok: true })
-      }
-      return shape(target.kind, rows) as T
-    } catch (error) {
-      if (listeners.call.size > 0) {
-        const durationMs = clock.now() - started
-        const event = { name, version, physicalName: target.physicalName, durationMs, ok: false }
-        emit('call', { ...event, error })
-      }
-      throw error
+    if (closed) return Promise.reject(new ClientClosedError())
+    const current = map
+    if (current === undefined) {
+      return refresh().then(() => call<T>(name, args, callOptions))
     }
+
+    let version: number
+    let target: CallTarget
+    let text: string
+    let values: readonly unknown[]
+    try {
+      ;({ version, target } = resolve(current, name, callOptions?.version))
+      if (args === undefined || Array.isArray(args)) {
+        values = (args as readonly unknown[] | undefined) ?? noArguments
+        text = positionalText(target, values.length)
+      } else {
+        ;({ text, values } = namedCall(target, args as Readonly<Record<string, unknown>>))
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+
+    const signal = callOptions?.signal
+    if (signal === undefined && listeners.call.length === 0) {
+      const query = db.query<Record<string, unknown>>(text, values)
+      return query.then(target.shape as (result: QueryResult) => T)
+    }
+    return observed(name, version, target, { text, values }, signal) as Promise<T>
   }
 
   return {
@@ -278,17 +280,20 @@ export function createFunctionClient(
     ready: () => (map ? Promise.resolve() : refresh()),
     activeVersion: (name) => map?.get(name)?.active,
     on(event, listener) {
-      listeners[event].add(listener)
+      if (!Object.hasOwn(listeners, event)) {
+        const names = Object.keys(listeners).join(', ')
+        throw new TypeError(`fns.on: event must be one of ${names}, received ${String(event)}`)
+      }
+      listeners[event] = [...listeners[event], listener as AnyListener]
       return () => {
-        listeners[event].delete(listener)
+        listeners[event] = listeners[event].filter((l) => l !== listener)
       }
     },
     async close() {
       if (closed) return
       closed = true
       if (timer) clearInterval(timer)
-      const stop = await unlisten
-      await stop?.()
+      await subscription?.close()
     },
   }
 }

@@ -10,16 +10,19 @@ const versionSuffix = /__v[0-9]+$/
 /** The largest version number: versions are stored as PostgreSQL `integer`. */
 export const maxVersion = 2_147_483_647
 
+/** Whether `name` is a valid logical function name (see {@link assertFunctionName}). */
+export function isFunctionName(name: unknown): name is string {
+  return typeof name === 'string' && namePattern.test(name) && !versionSuffix.test(name)
+}
+
 /**
  * Checks a logical function name: lower case, starting with a letter or `_`, at most 50
  * characters so that the versioned name fits PostgreSQL's 63-byte identifiers, and not
  * itself ending in a version suffix.
  */
 export function assertFunctionName(name: unknown): asserts name is string {
-  const text = String(name)
-
-  if (typeof name !== 'string' || !namePattern.test(name) || versionSuffix.test(name)) {
-    throw new InvalidIdentifierError('A function name', text, namePattern.source)
+  if (!isFunctionName(name)) {
+    throw new InvalidIdentifierError('A function name', String(name), namePattern.source)
   }
 }
 

@@ -1,4 +1,5 @@
 export {
+  type ActivateOptions,
   type ActivationNotice,
   type ActivationResult,
   activate,
@@ -34,6 +35,17 @@ export {
 } from './deploy'
 export * from './errors'
 export {
+  fromPgClient,
+  fromPgPool,
+  type PgClientLike,
+  type PgListenerClientLike,
+  type PgNotification,
+  type PgPoolAdapterOptions,
+  type PgPoolClientLike,
+  type PgPoolLike,
+} from './from-pg'
+export { fromPglite, type PgliteLike, type PgliteTransactionLike } from './from-pglite'
+export {
   type Clock,
   createFunctionClient,
   type FunctionArguments,
@@ -42,27 +54,16 @@ export {
   type FunctionClient,
   type FunctionClientEvents,
   type FunctionClientOptions,
+  type FunctionListeningEvent,
   type FunctionRefreshEvent,
+  type PgLogger,
 } from './function-client'
 export { channelName, maxVersion, physicalName } from './identifiers'
 export { install, type RegistryOptions } from './install'
 export { installSql } from './install-sql'
 export { type LintFinding, type LintOptions, type LintRule, lintMigration, lintRules } from './lint'
 export { type MigrateOptions, type MigrationResult, migrate, migrateDown } from './migrate'
-export {
-  fromPgClient,
-  fromPglite,
-  fromPgPool,
-  type PgClientLike,
-  type PgliteLike,
-  type PgliteTransactionLike,
-  type PgNotification,
-  type PgPoolClientLike,
-  type PgPoolLike,
-  type Queryable,
-  type QueryResult,
-  type TransactionQueryable,
-} from './queryable'
+export type { Queryable, QueryResult, TransactionQueryable } from './queryable'
 export { type FunctionVersion, listVersions, type VersionStatus } from './registry'
 export { type CheckConnection, type CheckIo, runCheck } from './run-check'
 export type { FunctionParameter, FunctionSignature, ResultColumn, Volatility } from './signature'

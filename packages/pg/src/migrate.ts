@@ -141,7 +141,9 @@ async function applyOne(db: Queryable, schema: string, file: MigrationFile): Pro
 /**
  * Reverts the last `steps` applied migrations, newest first, each in its own transaction,
  * by running the down script recorded when it was applied (the file on disk is not
- * read). Refuses before reverting anything when one of them has no down script.
+ * read). Refuses before reverting anything when one of them has no down script. A
+ * migration another instance reverted meanwhile is skipped, not reverted twice; the
+ * result lists only what this call reverted.
  *
  * @example
  * ```ts
@@ -169,18 +171,22 @@ export async function migrateDown(
 
   const done: string[] = []
   for (const row of rows) {
-    await revertOne(db, schema, row)
-    done.push(row.id)
+    if (await revertOne(db, schema, row)) done.push(row.id)
   }
   return { migrations: done }
 }
 
-async function revertOne(db: Queryable, schema: string, row: AppliedRow): Promise<void> {
+async function revertOne(db: Queryable, schema: string, row: AppliedRow): Promise<boolean> {
+  const table = `${quoteIdent(schema)}.migrations`
   try {
-    await db.transaction(async (tx) => {
+    return await db.transaction(async (tx) => {
       await lockMigrations(tx, schema)
+      const still = await tx.query(`select 1 from ${table} where id = $1`, [row.id])
+      if (still.rows.length === 0) return false // another instance reverted it meanwhile
+
       await tx.query(row.down_sql ?? '')
-      await tx.query(`delete from ${quoteIdent(schema)}.migrations where id = $1`, [row.id])
+      await tx.query(`delete from ${table} where id = $1`, [row.id])
+      return true
     })
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { checkCompatibility, parseManifest } from './compatibility'
+import { fromPgPool, type PgPoolLike } from './from-pg'
 import type { Queryable } from './queryable'
-import { fromPgPool, type PgPoolLike } from './queryable'
 
 /** A database connection the command opened, and how to close it. */
 export interface CheckConnection {

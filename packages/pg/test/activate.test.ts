@@ -78,6 +78,25 @@ describe(`activate, rollback and prune (${backend})`, () => {
     expect(rows[0]).toEqual({ a: 2, b: 4, c: 6 })
   })
 
+  it('activates forward only a never-active version newer than the active one', async () => {
+    await deployVersions(db, 'forward', [1, 2, 3, 4])
+    const forward = (version: number) => activate(db, 'forward', version, { forwardOnly: true })
+
+    expect(await forward(2)).toMatchObject({ version: 2, fromVersion: null, changed: true })
+    expect(await forward(1)).toMatchObject({ version: 2, changed: false }) // older
+    expect(await forward(3)).toMatchObject({ version: 3, fromVersion: 2, changed: true })
+    expect(await forward(2)).toMatchObject({ version: 3, changed: false }) // was active
+    await rollback(db, 'forward')
+    expect(await forward(3)).toMatchObject({ version: 2, changed: false }) // rolled back
+    expect(await forward(4)).toMatchObject({ version: 4, fromVersion: 2, changed: true })
+    expect(await statuses(db, 'forward')).toEqual({
+      1: 'deployed',
+      2: 'previous',
+      3: 'retired',
+      4: 'active',
+    })
+  })
+
   it('rejects unknown functions and versions with typed errors', async () => {
     await expect(activate(db, 'never_deployed', 1)).rejects.toMatchObject({
       code: 'BALLAST_PG_UNKNOWN_FUNCTION',

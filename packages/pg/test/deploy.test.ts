@@ -2,6 +2,7 @@ import {
   deployFunction,
   install,
   isBreakingChangeError,
+  isDefinitionChangedError,
   listVersions,
   type Queryable,
 } from '@ballast/pg'
@@ -75,12 +76,42 @@ describe(`deployFunction (${backend})`, () => {
     expect(again.outcome).toBe('unchanged')
   })
 
-  it('refuses a known version with a different definition, or an older version', async () => {
+  it('refuses a known version with a different definition with a typed error', async () => {
     const other = base('get_listing').replace('select 1', 'select 2')
-    await expect(
-      deployFunction(db, { name: 'get_listing', version: 1, sql: other }),
-    ).rejects.toMatchObject({ code: 'BALLAST_PG_VERSION_EXISTS' })
+    const error = await deployFunction(db, { name: 'get_listing', version: 1, sql: other }).catch(
+      (e: unknown) => e,
+    )
 
+    expect(isDefinitionChangedError(error)).toBe(true)
+    expect(error).toMatchObject({
+      name: 'DefinitionChangedError',
+      functionName: 'get_listing',
+      version: 1,
+      deployedHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      candidateHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      message: expect.stringContaining('deploy the change as a new version'),
+    })
+    const { rows } = await db.query<{ v: string }>(
+      'select title as v from get_listing__v1($1, 1)',
+      ['x'],
+    )
+    expect(rows).toEqual([{ v: 'x' }])
+  })
+
+  it('refuses the same version in another function schema', async () => {
+    await db.query('create schema if not exists elsewhere')
+    await expect(
+      deployFunction(db, {
+        name: 'get_listing',
+        version: 1,
+        functionSchema: 'elsewhere',
+        sql: base('get_listing'),
+      }),
+    ).rejects.toMatchObject({ code: 'BALLAST_PG_VERSION_EXISTS' })
+  })
+
+  it('refuses a version older than the newest deployed one', async () => {
+    const other = base('get_listing').replace('select 1', 'select 2')
     await deployFunction(db, { name: 'get_listing', version: 5, sql: other })
     await expect(
       deployFunction(db, { name: 'get_listing', version: 4, sql: base('get_listing') }),

@@ -14,6 +14,16 @@ import { backend, openTestDatabase, type TestDatabase } from './support/database
 const versioned = (name: string, version: number) =>
   `create function ${name}(n int) returns text language sql as $$ select 'v${version}:' || n $$`
 
+/** Resolves on the client's next `listening` event. */
+function listeningOnce(fns: FunctionClient): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = fns.on('listening', () => {
+      stop()
+      resolve()
+    })
+  })
+}
+
 /** Resolves when the client's map shows `version` active for `name`. */
 function activeBecomes(fns: FunctionClient, name: string, version: number): Promise<void> {
   return new Promise((resolve) => {
@@ -147,35 +157,82 @@ describe(`createFunctionClient (${backend})`, () => {
     expect(await newInstance.call('echo', [5], { version: 2 })).toBe('v2:5')
   })
 
-  it('picks up an activation on its refresh interval', async () => {
+  it('brings an activation to two instances within a second on its interval', async () => {
     await deployFunction(db, { name: 'ticking', version: 1, sql: versioned('ticking', 1) })
     await deployFunction(db, { name: 'ticking', version: 2, sql: versioned('ticking', 2) })
     await activate(db, 'ticking', 1)
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-    const fns = open({ refreshIntervalMs: 1000, listen: false })
-    expect(await fns.call('ticking', [1])).toBe('v1:1')
+    const first = open({ refreshIntervalMs: 1000, listen: false })
+    await first.ready()
+    vi.advanceTimersByTime(400) // the second instance started later: its timer is offset
+    const second = open({ refreshIntervalMs: 1000, listen: false })
+    await second.ready()
+    expect([await first.call('ticking', [1]), await second.call('ticking', [1])]).toEqual([
+      'v1:1',
+      'v1:1',
+    ])
 
     await activate(db, 'ticking', 2)
-    const seen = activeBecomes(fns, 'ticking', 2)
+    const seen = Promise.all([
+      activeBecomes(first, 'ticking', 2),
+      activeBecomes(second, 'ticking', 2),
+    ])
     vi.advanceTimersByTime(1000)
     await seen
-    expect(await fns.call('ticking', [1])).toBe('v2:1')
+
+    expect([await first.call('ticking', [1]), await second.call('ticking', [1])]).toEqual([
+      'v2:1',
+      'v2:1',
+    ])
   })
 
-  it('picks up an activation through NOTIFY without any timer', async () => {
+  it('brings an activation to two instances through NOTIFY, with no timer', async () => {
     await deployFunction(db, { name: 'notified', version: 1, sql: versioned('notified', 1) })
     await deployFunction(db, { name: 'notified', version: 2, sql: versioned('notified', 2) })
     await activate(db, 'notified', 1)
-    const fns = open({ refreshIntervalMs: 0 })
-    await fns.ready()
-    // Give the LISTEN a round trip on the same connection before activating.
-    await fns.refresh()
+    // Two instances: on a real server each holds its own listener connection.
+    const instances = [open({ refreshIntervalMs: 0 }), open({ refreshIntervalMs: 0 })]
+    await Promise.all(instances.map((fns) => listeningOnce(fns)))
 
-    const seen = activeBecomes(fns, 'notified', 2)
-    await activate(await t.extraConnection(), 'notified', 2)
+    const seen = Promise.all(instances.map((fns) => activeBecomes(fns, 'notified', 2)))
+    await activate(t.anotherProcess(), 'notified', 2)
     await seen
-    expect(fns.activeVersion('notified')).toBe(2)
-  }, 20_000)
+
+    for (const fns of instances) expect(await fns.call('notified', [3])).toBe('v2:3')
+  })
+
+  it('unrefs its refresh timer, and close stops the timer and the listener', async () => {
+    let subscribed = 0
+    const counted: Queryable = {
+      query: (text, params) => db.query(text, params),
+      transaction: (work) => db.transaction(work),
+      async listen(channel, onMessage, onError) {
+        const stop = await (db.listen as NonNullable<Queryable['listen']>)(
+          channel,
+          onMessage,
+          onError,
+        )
+        subscribed++
+        return async () => {
+          subscribed--
+          await stop()
+        }
+      },
+    }
+    const setIntervalSpy = vi.spyOn(globalThis, 'setInterval')
+    const clearIntervalSpy = vi.spyOn(globalThis, 'clearInterval')
+    const fns = createFunctionClient(counted, { refreshIntervalMs: 1000 })
+    const timer = setIntervalSpy.mock.results.at(-1)?.value as NodeJS.Timeout
+    setIntervalSpy.mockRestore()
+    await listeningOnce(fns)
+
+    expect(timer.hasRef()).toBe(false)
+    expect(subscribed).toBe(1)
+    await fns.close()
+    expect(clearIntervalSpy).toHaveBeenCalledWith(timer)
+    clearIntervalSpy.mockRestore()
+    expect(subscribed).toBe(0)
+  })
 
   it('rolls back under a loop of callers with zero failed calls', async () => {
     for (const version of [1, 2]) {
@@ -241,6 +298,64 @@ describe(`createFunctionClient (${backend})`, () => {
     ])
   })
 
+  it('sends one statement per call, the same text each time, and no catalog query', async () => {
+    const seen: string[] = []
+    const spy: Queryable = {
+      query: (text, params) => {
+        seen.push(text)
+        return db.query(text, params)
+      },
+      transaction: (work) => db.transaction(work),
+    }
+    const fns = createFunctionClient(spy, { refreshIntervalMs: 0 })
+    clients.push(fns)
+    await fns.ready()
+    seen.length = 0
+
+    for (const city of ['Lisbon', 'Porto', 'Lisbon']) await fns.call('home_ids', [city])
+    await fns.refresh()
+    await fns.call('home_count', { city: 'Lisbon' })
+    await fns.call('home_count', { city: 'Porto' })
+
+    const calls = seen.filter((text) => !text.includes('function_versions'))
+    expect(calls).toEqual([
+      'select t.value from "public"."home_ids__v1"($1) as t(value)',
+      'select t.value from "public"."home_ids__v1"($1) as t(value)',
+      'select t.value from "public"."home_ids__v1"($1) as t(value)',
+      'select "public"."home_count__v1"("city" => $1) as value',
+      'select "public"."home_count__v1"("city" => $1) as value',
+    ])
+    expect(seen.length - calls.length).toBe(1) // the one explicit refresh
+  })
+
+  it('rejects a call whose signal aborts, without waiting for the statement', async () => {
+    const fns = open()
+    const aborted = new AbortController()
+    aborted.abort(new Error('caller gave up'))
+    await expect(fns.call('home_ids', ['Porto'], { signal: aborted.signal })).rejects.toThrow(
+      'caller gave up',
+    )
+
+    const later = new AbortController()
+    const pending = fns.call('home_ids', ['Porto'], { signal: later.signal })
+    later.abort(new Error('deadline'))
+    await expect(pending).rejects.toThrow('deadline')
+    expect(await fns.call('home_ids', ['Porto'], { signal: new AbortController().signal })).toEqual(
+      [3],
+    )
+  })
+
+  it('calls functions named like Object.prototype members', async () => {
+    const sql = 'create function constructor() returns int language sql as $$ select 7 $$'
+    await deployFunction(db, { name: 'constructor', version: 1, sql })
+    await activate(db, 'constructor', 1)
+    const fns = open({ pins: {} })
+    expect(await fns.call('constructor')).toBe(7)
+    await expect(fns.call('__proto__')).rejects.toMatchObject({
+      code: 'BALLAST_PG_UNKNOWN_FUNCTION',
+    })
+  })
+
   it('rejects calls after close and validates its options', async () => {
     const fns = open()
     await fns.close()
@@ -248,7 +363,15 @@ describe(`createFunctionClient (${backend})`, () => {
       code: 'BALLAST_PG_CLIENT_CLOSED',
     })
     expect(() => createFunctionClient(db, { refreshIntervalMs: -1 })).toThrow(RangeError)
+    expect(() => createFunctionClient(db, { reconnectDelayMs: Number.NaN })).toThrow(
+      'createFunctionClient: options.reconnectDelayMs must be a non-negative number, ' +
+        'received NaN',
+    )
     expect(() => createFunctionClient(db, { pins: { echo: 0 } })).toThrow(RangeError)
+    expect(() => createFunctionClient(db, { clock: {} as never })).toThrow(
+      'createFunctionClient: options.clock must have a now() method, received object',
+    )
+    expect(() => createFunctionClient(db, { logger: 1 as never })).toThrow(TypeError)
     expect(() => createFunctionClient(db, { pins: { 'Bad-Name': 1 } })).toThrow(
       expect.objectContaining({ code: 'BALLAST_PG_INVALID_IDENTIFIER' }),
     )

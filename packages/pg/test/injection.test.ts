@@ -37,6 +37,13 @@ describe(`SQL injection (${backend})`, () => {
       sql: 'create function echo_text(value text) returns text language sql as $$ select value $$',
     })
     await activate(db, 'echo_text', 1)
+    await deployFunction(db, {
+      name: 'pair',
+      version: 1,
+      sql: `create function pair(a text, b text) returns text language sql
+        as $$ select a || '+' || b $$`,
+    })
+    await activate(db, 'pair', 1)
   })
   afterAll(() => t.close())
 
@@ -81,6 +88,48 @@ describe(`SQL injection (${backend})`, () => {
       fns.call('echo_text', { 'value => null); drop table victims; --': 'x' }),
     ).rejects.toMatchObject({ code: 'BALLAST_PG_UNKNOWN_ARGUMENT' })
     await fns.close()
+    await victimsIntact()
+  })
+
+  it('never reuses a cached call text for argument names that only join alike', async () => {
+    const fns = createFunctionClient(db, { refreshIntervalMs: 0 })
+    expect(await fns.call('pair', { a: 'x', b: 'y' })).toBe('x+y')
+    await expect(fns.call('pair', { 'a,b': 'x' })).rejects.toMatchObject({
+      code: 'BALLAST_PG_UNKNOWN_ARGUMENT',
+    })
+    expect(await fns.call('pair', { b: 'y', a: 'x' })).toBe('x+y')
+    await fns.close()
+  })
+
+  it('ignores registry rows with hostile names written behind its back', async () => {
+    const hostile = 'x"; drop table victims; --'
+    const signature = JSON.stringify({
+      arguments: [],
+      identityArguments: '',
+      resultType: 'integer',
+      resultColumns: null,
+      returnsSet: false,
+      volatility: 'volatile',
+      definitionHash: 'forged',
+    })
+    await db.query(
+      `insert into ballast.function_versions (name, version, function_schema, physical_name,
+         identity_arguments, result_type, volatility, returns_set, signature,
+         definition_hash, status)
+       values ($1, 1, 'public', $1, '', 'integer', 'volatile', false, $2::jsonb, 'forged',
+         'active')`,
+      [hostile, signature],
+    )
+    const fns = createFunctionClient(db, { refreshIntervalMs: 0 })
+    await fns.ready()
+
+    expect(fns.activeVersion(hostile)).toBeUndefined()
+    await expect(fns.call(hostile)).rejects.toMatchObject({
+      code: 'BALLAST_PG_INVALID_IDENTIFIER',
+    })
+    expect(await fns.call('echo_text', ['still fine'])).toBe('still fine')
+    await fns.close()
+    await db.query('delete from ballast.function_versions where name = $1', [hostile])
     await victimsIntact()
   })
 

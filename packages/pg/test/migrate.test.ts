@@ -99,6 +99,27 @@ describe(`migrate and migrateDown (${backend})`, () => {
     expect(await migrate(db, dir)).toEqual({ migrations: ['1_drop.sql'] })
   })
 
+  it('applies and reverts each file once when two instances run at the same time', async () => {
+    await file('1_rooms.sql', 'create table rooms (id int);')
+    await file('1_rooms.down.sql', 'drop table rooms;')
+    await file('2_beds.sql', 'create table beds (id int);')
+    await file('2_beds.down.sql', 'drop table beds;')
+    const other = t.anotherProcess()
+
+    const up = await Promise.all([migrate(db, dir), migrate(other, dir)])
+    expect(up.flatMap((r) => r.migrations).sort()).toEqual(['1_rooms.sql', '2_beds.sql'])
+    expect(await tables()).toEqual(['beds', 'rooms'])
+
+    // Each call reverts the newest migration it finds; none is reverted twice.
+    const down = await Promise.all([migrateDown(db, 1), migrateDown(other, 1)])
+    const reverted = down.flatMap((r) => r.migrations)
+    expect(reverted).toContain('2_beds.sql')
+    expect(new Set(reverted).size).toBe(reverted.length)
+    const left = reverted.includes('1_rooms.sql') ? [] : ['rooms']
+    expect(await tables()).toEqual(left)
+    if (left.length > 0) await migrateDown(db, 1)
+  })
+
   it('refuses to revert when a migration has no down script', async () => {
     await file('1_keep.sql', 'create table keep (id int);')
     await migrate(db, dir)

@@ -18,6 +18,11 @@ export interface TestDatabase {
    * instance: PGlite runs one statement at a time, so "concurrent" work serialises there.
    */
   extraConnection(): Promise<Queryable>
+  /**
+   * A connection as another process would open it: a new `pg.Pool` on a real server. On
+   * PGlite it is the same instance, so work "from two processes" serialises there.
+   */
+  anotherProcess(): Queryable
   /** The connection string of this database (real server only). */
   readonly url: string | undefined
   /** Closes every connection and drops the database. */
@@ -38,21 +43,35 @@ async function openPostgres(url: string): Promise<TestDatabase> {
   // DROP DATABASE ... WITH (FORCE) ends connections still closing; that is expected here.
   pool.on('error', () => undefined)
   const clients: pg.Client[] = []
+  const pools: pg.Pool[] = [pool]
 
   return {
     db: fromPgPool(pool),
     url: target.toString(),
     async extraConnection() {
       const client = new pg.Client(target.toString())
+      client.on('error', () => undefined)
       await client.connect()
       clients.push(client)
       return fromPgClient(client)
     },
+    anotherProcess() {
+      const other = new pg.Pool({ connectionString: target.toString(), max: 4 })
+      other.on('error', () => undefined)
+      pools.push(other)
+      return fromPgPool(other)
+    },
     async close() {
-      await Promise.all(clients.map((client) => client.end()))
-      await pool.end()
-      await admin.query(`drop database ${name} with (force)`)
-      await admin.end()
+      // Whatever fails while closing, the database is dropped: nothing outlives the file.
+      await Promise.allSettled([
+        ...clients.map((client) => client.end()),
+        ...pools.map((p) => p.end()),
+      ])
+      try {
+        await admin.query(`drop database ${name} with (force)`)
+      } finally {
+        await admin.end()
+      }
     },
   }
 }
@@ -66,11 +85,18 @@ async function openPglite(): Promise<TestDatabase> {
     db,
     url: undefined,
     extraConnection: async () => db,
+    anotherProcess: () => db,
     close: () => lite.close(),
   }
 }
 
-/** Opens a fresh database: a new PGlite instance, or a new database on `DATABASE_URL`. */
+/**
+ * Opens a fresh database: a new in-memory PGlite instance, or, when `DATABASE_URL` is set,
+ * a throwaway `ballast_test_<random>` database on that server, dropped by `close()`. Test
+ * files run in parallel, and other suites (an example server's) use the `ballast` schema
+ * of the `DATABASE_URL` database itself; a database per file keeps every registry, lock
+ * and NOTIFY channel apart from theirs. Only CREATE and DROP DATABASE touch that database.
+ */
 export function openTestDatabase(): Promise<TestDatabase> {
   return databaseUrl ? openPostgres(databaseUrl) : openPglite()
 }
