@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { activate, deployFunction, listVersions, migrate, type Queryable } from '@ballast/pg'
+import { activate, deployFunction, migrate, type Queryable } from '@ballast/pg'
 
 /** Where the SQL of this server lives. */
 const DB_DIR = new URL('../db/', import.meta.url)
@@ -50,39 +50,32 @@ export async function readFunctionFiles(dir = FUNCTIONS_DIR): Promise<FunctionFi
 
 /**
  * Brings a database up to what this build needs: applies pending migrations, deploys every
- * function version the build ships beside the versions already there, and activates the
- * newest version of a function when it was deployed just now or nothing is active yet.
+ * function version the build ships beside the versions already there, and moves each
+ * function forward to the newest version this build ships.
  *
- * It never activates anything else, so restarting a server does not undo an operator's
- * rollback. Every step is idempotent and safe to run from several processes at once: the
- * package serialises them under advisory locks.
+ * Activation is forward-only: a version that was active before (and was rolled back) or is
+ * older than the active one is left alone, so restarting a server never undoes an operator's
+ * rollback, and an old instance restarting during a rolling deploy never moves the active
+ * version back. On a new database the shipped versions are activated in turn, so the history
+ * reads as if they had been released one after the other and `rollback` has somewhere to go.
+ * Every step is idempotent and safe to run from several processes at once: the package
+ * serialises them under advisory locks.
  */
 export async function prepareDatabase(db: Queryable, functionsDir?: string): Promise<Preparation> {
   const { migrations } = await migrate(db, MIGRATIONS_DIR)
+  const files = await readFunctionFiles(functionsDir)
   const deployed: string[] = []
   const activated: string[] = []
-  const versions = new Map<string, { all: number[]; fresh: boolean }>()
 
-  for (const file of await readFunctionFiles(functionsDir)) {
+  for (const file of files) {
     const result = await deployFunction(db, file)
     if (result.outcome === 'deployed') deployed.push(result.physicalName)
-
-    const entry = versions.get(file.name) ?? { all: [], fresh: false }
-    entry.all.push(file.version)
-    entry.fresh = result.outcome === 'deployed'
-    versions.set(file.name, entry)
   }
 
-  for (const [name, { all, fresh }] of versions) {
-    const hasActive = (await listVersions(db, name)).some((v) => v.status === 'active')
-    if (hasActive && !fresh) continue
-
-    // On a new database every shipped version is activated in turn, so the history reads as
-    // if they had been released one after the other and `rollback` has somewhere to go.
-    const steps = hasActive ? all.slice(-1) : all
-    for (const version of steps) {
-      const result = await activate(db, name, version)
-      if (result.changed) activated.push(`${name}: v${result.fromVersion ?? '-'} -> v${version}`)
+  for (const file of files) {
+    const result = await activate(db, file.name, file.version, { forwardOnly: true })
+    if (result.changed) {
+      activated.push(`${file.name}: v${result.fromVersion ?? '-'} -> v${file.version}`)
     }
   }
 
