@@ -67,10 +67,24 @@ export function dashboardRead(landlord: number): CachedRead {
  * token itself, so keys that reach logs, metrics or a shared tier do not leak credentials.
  */
 export function tokenRead(token: string): CachedRead {
-  const digest = createHash('sha256').update(token).digest('base64url')
+  let read = recentTokens.get(token)
+  if (read !== undefined) return read
 
-  return { key: `token:${digest}`, tags: [functionTag('authenticate')] }
+  const digest = createHash('sha256').update(token).digest('base64url')
+  read = { key: `token:${digest}`, tags: TOKEN_TAGS }
+
+  // Hashing every request's token costs more than the cache hit it leads to, so the digests
+  // of recent tokens are kept. The table holds tokens only as long as they keep arriving,
+  // and never more than RECENT_TOKENS of them.
+  if (recentTokens.size >= RECENT_TOKENS) recentTokens.clear()
+  recentTokens.set(token, read)
+
+  return read
 }
+
+const RECENT_TOKENS = 10_000
+const recentTokens = new Map<string, CachedRead>()
+const TOKEN_TAGS: readonly string[] = [functionTag('authenticate')]
 
 /** Tags a property write invalidates: the landlord's lists and, unless new, the property. */
 export function propertyWriteTags(
