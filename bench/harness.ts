@@ -57,6 +57,18 @@ export interface Suite {
   readonly teardown?: () => void | Promise<void>
 }
 
+/**
+ * A suite that measured itself (the HTTP suite drives servers with autocannon rather than
+ * calling functions in tinybench) and hands over finished rows.
+ */
+export interface MeasuredSuite {
+  readonly name: string
+  readonly operation: string
+  readonly baseline: string
+  readonly remarks?: readonly string[]
+  readonly rows: readonly ResultRow[]
+}
+
 /** A suite that could not run here, and why. */
 export interface SkippedSuite {
   readonly name: string
@@ -85,6 +97,8 @@ export interface ResultRow {
   readonly ratioHigh: number
   readonly rounds: number
   readonly note: string
+  /** Latency percentiles in milliseconds, for suites that time whole requests. */
+  readonly latencyMs?: { readonly p50: number; readonly p95: number; readonly p99: number }
 }
 
 /** Runs a suite round by round and reduces the rounds to medians and ratios. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import {
+  type MeasuredSuite,
   markdownTable,
   type ResultRow,
   type RunSettings,
@@ -32,7 +33,7 @@ const settings: RunSettings = quick
   ? { rounds: 3, timeMs: 150, warmupMs: 50 }
   : { rounds: 7, timeMs: 400, warmupMs: 150 }
 
-type SuiteFactory = () => Promise<Suite | SkippedSuite>
+type SuiteFactory = () => Promise<Suite | MeasuredSuite | SkippedSuite>
 
 // Suites are imported when they run, so a package that does not load (while it is being
 // changed, say) stops only its own group.
@@ -40,6 +41,7 @@ const cache = () => import('./suites/cache')
 const breaker = () => import('./suites/breaker')
 const timing = () => import('./suites/timing')
 const postgres = () => import('./suites/pg')
+const http = () => import('./http/suite')
 
 interface Group {
   readonly name: string
@@ -91,10 +93,20 @@ const groups: readonly Group[] = [
       ['PostgreSQL call, client overhead', async () => (await postgres()).clientOverheadSuite()],
     ],
   },
-  // The example server under autocannon belongs here, as the group 'http': its suites
-  // start the server, drive it, stop it in `teardown`, and report requests per second and
-  // latency as rows like any other suite's.
-  { name: 'http', suites: [] },
+  {
+    name: 'http',
+    suites: [
+      [
+        'Example server under load',
+        async () =>
+          (await http()).exampleServerSuite(
+            quick
+              ? { rounds: 1, seconds: 3, connections: 10 }
+              : { rounds: 3, seconds: 8, connections: 10 },
+          ),
+      ],
+    ],
+  },
 ]
 
 /** One suite's stored result. */
@@ -138,11 +150,15 @@ for (const group of groups) {
       continue
     }
 
-    let rows: ResultRow[]
-    try {
-      rows = await runSuite(suite, settings)
-    } finally {
-      await suite.teardown?.()
+    let rows: readonly ResultRow[]
+    if ('rows' in suite) {
+      rows = suite.rows
+    } else {
+      try {
+        rows = await runSuite(suite, settings)
+      } finally {
+        await suite.teardown?.()
+      }
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     console.log(`${markdownTable(suite, rows)}\n\n(${name}: ${seconds} s)\n`)

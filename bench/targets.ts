@@ -29,6 +29,7 @@ export function judgeTargets(rows: readonly ResultRow[]): Verdict[] {
     ...['PostgreSQL call, PGlite', 'PostgreSQL call, real server'].map((suite) =>
       versionedCall(find, suite),
     ),
+    cachedReads(find),
   ]
 }
 
@@ -113,6 +114,22 @@ function versionedCall(find: Find, suite: string): Verdict {
   if (row === undefined) return missing(target)
 
   return { target, met: row.ratio <= 1.05, measured: times(row.ratio) }
+}
+
+function cachedReads(find: Find): Verdict {
+  const target =
+    'Example server: cached reads at least 70% of a bare Fastify route, p99 under 10 ms'
+  const row = find('Example server under load', 'GET /properties (cached)')
+  if (row === undefined || row.latencyMs === undefined) return missing(target)
+
+  const share = 1 / row.ratio
+  return {
+    target,
+    met: share >= 0.7 && row.latencyMs.p99 < 10,
+    measured: `${(share * 100).toFixed(0)}% of the bare route, p99 ${row.latencyMs.p99.toFixed(
+      2,
+    )} ms`,
+  }
 }
 
 function missing(target: string): Verdict {

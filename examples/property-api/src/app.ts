@@ -58,10 +58,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
 
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    const seconds = (performance.now() - request.state.startedAt) / 1_000
+    const route = request.routeOptions.url
+    const elapsedMs = performance.now() - request.state.startedAt
 
-    metrics.observeRequest(request.method, route, reply.statusCode, seconds)
+    metrics.observeRequest(request.method, route ?? 'unmatched', reply.statusCode, elapsedMs / 1e3)
+    // Health, metrics and unmatched requests are critical: probes and scrapes must stay fast.
+    if (!request.state.timed && route !== undefined) {
+      services.recorder.record('critical', `${request.method} ${route}`, elapsedMs, {
+        failed: reply.statusCode >= 500,
+      })
+    }
   })
 
   app.setErrorHandler(async (error, request, reply) => {

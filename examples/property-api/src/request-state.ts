@@ -13,6 +13,8 @@ export interface RequestState {
   cache: CacheHeader | undefined
   /** The landlord the bearer token belongs to, once authenticated. */
   landlordId: number | undefined
+  /** Whether the route timed itself under the recorder (the API routes do). */
+  timed: boolean
 }
 
 declare module 'fastify' {
@@ -24,5 +26,11 @@ declare module 'fastify' {
 
 /** A fresh state for a request that arrived now. */
 export function newRequestState(): RequestState {
-  return { startedAt: performance.now(), timings: [], cache: undefined, landlordId: undefined }
+  return {
+    startedAt: performance.now(),
+    timings: [],
+    cache: undefined,
+    landlordId: undefined,
+    timed: false,
+  }
 }

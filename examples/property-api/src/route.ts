@@ -40,6 +40,7 @@ export function addRoute(app: FastifyInstance, services: Services, spec: RouteSp
     url: spec.url,
     ...(spec.schema === undefined ? {} : { schema: spec.schema }),
     handler: async (request, reply) => {
+      request.state.timed = true
       const body = await services.recorder.time(spec.budget, operation, async (signal) => {
         const landlord = await authenticate(services, request, signal)
 

@@ -51,6 +51,8 @@ describe(`the server as a process, over a real port (${backend})`, () => {
     const routes = figures.timing.operations.map((o) => o.operation)
     expect(routes).toContain('GET /properties')
     expect(routes).toContain('list_properties__v1')
+    expect(routes).toContain('GET /health/ping')
+    expect(routes).toContain('authenticate')
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toContain('http_request_duration_seconds_bucket')
