@@ -88,6 +88,14 @@ export class CircuitBreaker implements Breaker {
   // async frame, no clock reading in count mode, no record and no event object.
   // A caller's signal adds one closure, to tell its abort from a failure. Every
   // other call (probes, timed calls) takes `executeTracked`.
+  //
+  // When fn returns a native promise, the caller gets that very promise and the
+  // breaker watches it from the side. Handing back a derived promise instead
+  // would add a turn to every call and a rethrow to every failure, which is most
+  // of what a breaker costs. The side handler is attached first, so the breaker
+  // has counted the outcome before the caller's own handlers run. It never
+  // rethrows, so a caller that drops the promise gets no unhandled-rejection
+  // warning from Node: await what you execute.
   execute<T>(
     fn: (signal: AbortSignal) => T,
     signal: AbortSignal = NEVER_ABORTED,
@@ -105,11 +113,20 @@ export class CircuitBreaker implements Breaker {
       return Promise.reject(error)
     }
 
-    const onFailure =
+    const noteFailure =
       signal === NEVER_ABORTED
-        ? this.failUntimed
-        : (error: unknown) => this.failUntimedUnder(error, signal)
-    return Promise.resolve(result).then(this.succeedUntimed, onFailure)
+        ? this.noteUntimedFailure
+        : (error: unknown) => this.noteUntimedFailureUnder(error, signal)
+
+    if (result instanceof Promise) {
+      result.then(this.succeedUntimed, noteFailure)
+      return result as Promise<Awaited<T>>
+    }
+
+    return Promise.resolve(result).then(this.succeedUntimed, (error: unknown) => {
+      noteFailure(error)
+      throw error
+    })
   }
 
   wrap<T>(fn: (signal: AbortSignal) => T): (signal?: AbortSignal) => Promise<Awaited<T>> {
@@ -186,12 +203,11 @@ export class CircuitBreaker implements Breaker {
   }
 
   /** Ends an untimed call admitted while closed, without a caller signal, that rejected. */
-  private readonly failUntimed = (error: unknown): never =>
-    this.failUntimedUnder(error, NEVER_ABORTED)
+  private readonly noteUntimedFailure = (error: unknown): void =>
+    this.noteUntimedFailureUnder(error, NEVER_ABORTED)
 
-  private failUntimedUnder(error: unknown, signal: AbortSignal): never {
+  private noteUntimedFailureUnder(error: unknown, signal: AbortSignal): void {
     this.settle(this.classify(error, signal), NOT_A_PROBE, Number.NaN, error)
-    throw error
   }
 
   /** Runs a probe, a call while open, or a call someone times for an event. */

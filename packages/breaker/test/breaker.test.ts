@@ -93,6 +93,22 @@ describe('createBreaker', () => {
   })
 })
 
+describe('the closed fast path', () => {
+  it('hands back fn’s own promise and has counted the outcome before the caller sees it', async () => {
+    const breaker = createBreaker({ name: 'pg:get_properties', clock: fakeClock() })
+    const answer = Promise.resolve('rows')
+    const failure = Promise.reject(new Error('connection refused'))
+
+    const returned = breaker.execute(() => answer)
+    const failed = breaker.execute(() => failure)
+
+    expect(returned).toBe(answer)
+    expect(failed).toBe(failure)
+    await expect(returned.then(() => breaker.snapshot().totals.successes)).resolves.toBe(1)
+    await expect(failed.catch(() => breaker.snapshot().totals.failures)).resolves.toBe(1)
+  })
+})
+
 describe('while open', () => {
   it('rejects at once and never calls fn', async () => {
     const clock = fakeClock()
