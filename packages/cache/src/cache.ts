@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { collect, inOrder, pick } from './batch'
-import type { InvalidationBus, InvalidationMessage } from './bus'
+import type { BusSubscriber, InvalidationBus, InvalidationMessage } from './bus'
 import { type Clock, systemClock } from './clock'
 import { isCacheMissingValueError } from './errors'
 import { type CacheEvents, type CacheListener, Emitter } from './events'
@@ -16,9 +16,19 @@ import {
   type ResolvedCacheOptions,
   resolveCacheOptions,
 } from './options'
-import { asCoalesced, asMiss, valueOfResult } from './results'
+import { Propagation } from './propagation'
+import { asCoalesced, valueOfResult } from './results'
 import { estimateBytes } from './size'
 import { Standing, TagVersions } from './tag-versions'
+import {
+  asRead,
+  type Expiry,
+  FailedLoad,
+  FromStore,
+  type Lifetimes,
+  TieredLoad,
+  type TieredOutcome,
+} from './tiered-load'
 import type {
   BatchLoader,
   CacheResult,
@@ -37,6 +47,12 @@ interface Entry {
   /** Mutable so a soft invalidation of the key can end freshness in place. */
   freshUntil: number
   readonly graceUntil: number
+  /**
+   * The promise every hit on this entry returns, made by the first hit. Sharing one settled
+   * promise is safe (awaiting it runs each caller's continuation in the caller's own async
+   * context) and spares a hit its only allocation.
+   */
+  resolved: Promise<unknown> | undefined
 }
 
 interface Launched {
@@ -70,6 +86,10 @@ export class Cache {
   readonly #bus: InvalidationBus | undefined
   readonly #origin = randomUUID()
   readonly #unsubscribe: (() => void) | undefined
+  /** Present with a store or a bus: carries invalidations to them, with an outbox. */
+  readonly #propagation: Propagation | undefined
+  /** Present with a store: loads through it on a memory miss. */
+  readonly #tier: TieredLoad | undefined
 
   #hits = 0
   #misses = 0
@@ -79,6 +99,8 @@ export class Cache {
   #discarded = 0
   #evictions = 0
   #invalidations = 0
+  #storeHits = 0
+  #resets = 0
   #pruneAt = PRUNE_FLOOR
 
   constructor(options: CacheOptions = {}) {
@@ -100,7 +122,30 @@ export class Cache {
       },
     })
 
-    this.#unsubscribe = this.#bus?.subscribe((message) => this.#receive(message))
+    const report = (error: unknown, during: string) => this.#events.emit('error', { error, during })
+    const store = options.store
+    this.#propagation =
+      store === undefined && this.#bus === undefined
+        ? undefined
+        : new Propagation({
+            store,
+            bus: this.#bus,
+            maxPendingBytes: this.#options.maxPendingBytes,
+            report,
+          })
+    this.#tier =
+      store === undefined || this.#propagation === undefined
+        ? undefined
+        : new TieredLoad({
+            store,
+            namespace: this.namespace,
+            clock: this.#clock,
+            propagation: this.#propagation,
+            expiry: (lifetimes) => this.#expiry(lifetimes),
+            report,
+          })
+
+    this.#unsubscribe = this.#bus?.subscribe(this.#subscriber())
   }
 
   /** The namespace this cache's keys and invalidations live in. */
@@ -122,14 +167,16 @@ export class Cache {
    */
   get<T>(key: string, loader: Loader<T>, options?: GetOptions): Promise<T> {
     // The hot path: a fresh entry costs one LRU look-up, one clock read and, only when
-    // something was invalidated since the entry was loaded, one map look-up per tag.
+    // something was invalidated since the entry was loaded, one map look-up per tag. It
+    // allocates nothing after the entry's first hit: the entry keeps the settled promise.
     const entry = this.#memory.get(key)
 
     if (entry !== undefined && this.#isFresh(entry)) {
       this.#hits++
       if (this.#events.has('hit')) this.#events.emit('hit', { key })
 
-      return Promise.resolve(entry.value as T)
+      entry.resolved ??= Promise.resolve(entry.value)
+      return entry.resolved as Promise<T>
     }
 
     return this.#read(key, loader, options, entry).then(valueOfResult)
@@ -203,7 +250,10 @@ export class Cache {
 
   /**
    * Stores `value` under `key` directly, for example the row a write just returned. A load
-   * of `key` already under way will not overwrite it.
+   * of `key` already under way will not overwrite it. With a shared store, the value is
+   * written there too (in the background; a failure is an `error` event); the memory tiers
+   * of other instances are not touched, so follow a write with `invalidate({ key })` when
+   * they may hold the key.
    */
   set(key: string, value: unknown, options?: SetOptions): void {
     checkCacheKey(key, 'set')
@@ -213,19 +263,29 @@ export class Cache {
 
     const ttlMs = perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs', 'set')
     const graceMs = perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs', 'set')
+    const tags = entryTags(key, options?.tags)
+    const expiry = this.#expiry({ ttlMs, graceMs })
 
-    this.#store(key, value, entryTags(key, options?.tags), this.#versions.sequence, ttlMs, graceMs)
+    this.#store(key, value, tags, this.#versions.sequence, expiry)
+    this.#tier?.write(key, value, tags, expiry)
   }
 
   /**
    * Invalidates what `target` names (see {@link InvalidationTarget}). Once the returned
    * promise resolves, no read that starts later returns anything loaded before, except a
    * `stale` fallback after a soft invalidation. Loads under way keep answering their own
-   * callers but their results are not stored. With a bus, the promise resolves after the
-   * message was published, and rejects if it could not be (this instance is invalidated
-   * either way).
+   * callers but their results are not stored.
    *
-   * Cost: one map write per tag and one delete per key, whatever the number of entries.
+   * This instance is invalidated at once, before anything is awaited. With a shared store
+   * the invalidation is then recorded there, and with a bus it is then published; the
+   * promise resolves once every instance the bus delivered it to has confirmed applying it,
+   * so the guarantee above holds on all of them. It rejects with a
+   * `CacheInvalidationPendingError` when the store or the bus could not be reached (the
+   * invalidation waits in the outbox and is delivered when the connection returns), and
+   * with a `CacheInvalidationUnconfirmedError` when some receiver did not confirm in time.
+   *
+   * Cost: one map write per tag and one delete per key, whatever the number of entries, plus
+   * one store call and one publish.
    */
   async invalidate(target: InvalidationTarget): Promise<void> {
     const { tags, keys, mode } = resolveInvalidation(target)
@@ -235,10 +295,19 @@ export class Cache {
       this.#events.emit('invalidate', { tags, keys, mode, remote: false })
     }
 
-    if (this.#bus !== undefined) {
+    if (this.#propagation !== undefined) {
       const message = { namespace: this.namespace, origin: this.#origin, tags, keys, mode }
-      await this.#bus.publish(message)
+      await this.#propagation.send(message)
     }
+  }
+
+  /**
+   * Resolves once every invalidation waiting in the outbox (see {@link Cache.invalidate})
+   * was delivered; at once when none waits. Call it before {@link Cache.close} to hand
+   * pending invalidations over during a graceful shutdown.
+   */
+  whenPropagated(signal?: AbortSignal): Promise<void> {
+    return this.#propagation?.whenPropagated(signal) ?? Promise.resolve()
   }
 
   /** Counters and sizes at this moment. */
@@ -258,6 +327,9 @@ export class Cache {
       entries: this.#memory.size,
       bytes: this.#memory.calculatedSize,
       tagVersions: this.#versions.size,
+      storeHits: this.#storeHits,
+      resets: this.#resets,
+      pendingInvalidations: this.#propagation?.pending ?? 0,
     }
   }
 
@@ -266,9 +338,15 @@ export class Cache {
     return this.#events.on(name, listener)
   }
 
-  /** Stops listening to the bus. Entries stay readable; loads under way finish. */
+  /**
+   * Stops listening to the bus and stops delivering the outbox; invalidations still in it
+   * are reported as an `error` event (see {@link Cache.whenPropagated}). Entries stay
+   * readable; loads under way finish. The store and the bus are not closed: they may serve
+   * other caches.
+   */
   close(): void {
     this.#unsubscribe?.()
+    this.#propagation?.close()
   }
 
   #isFresh(entry: Entry): boolean {
@@ -305,16 +383,13 @@ export class Cache {
       this.#options.loadTimeoutMs,
       'loadTimeoutMs',
     )
-    const launched = this.#launch(loader, previous?.loaderDone, timeoutMs, key)
-    const flight = this.#track<T>(
-      key,
-      entryTags(key, options?.tags),
-      launched,
-      launched.loaded,
-      options,
-    )
+    const tags = entryTags(key, options?.tags)
+    const lifetimes = this.#lifetimes(options)
+    const run = this.#tier === undefined ? loader : this.#tier.one(key, tags, lifetimes, loader)
+    const launched = this.#launch(run, previous?.loaderDone, timeoutMs, key)
+    const flight = this.#track<T>(key, tags, launched, launched.loaded, lifetimes)
 
-    return abandonable(flight.outcome, options?.signal).then(asMiss)
+    return abandonable(flight.outcome, options?.signal).then(asRead)
   }
 
   #loadBatch<T>(
@@ -332,18 +407,24 @@ export class Cache {
       this.#options.loadTimeoutMs,
       'loadTimeoutMs',
     )
-    const run = (signal: AbortSignal) => loadMany(keys, signal)
+    const tagsByKey = new Map<string, readonly string[]>()
+    for (const key of keys) {
+      const given = typeof options?.tags === 'function' ? options.tags(key) : options?.tags
+      tagsByKey.set(key, entryTags(key, given))
+    }
+    const tagsOf = (key: string) => tagsByKey.get(key) as readonly string[]
+    const lifetimes = this.#lifetimes(options)
+    const run =
+      this.#tier === undefined
+        ? (signal: AbortSignal) => loadMany(keys, signal)
+        : this.#tier.many(keys, tagsOf, lifetimes, loadMany as BatchLoader<unknown>)
     const waitFor = previous.length === 0 ? undefined : Promise.all(previous)
     const launched = this.#launch(run, waitFor, timeoutMs, keys[0] as string)
 
     return keys.map((key) => {
       const loaded = launched.loaded.then((values) => pick(values, key))
-      const tags = entryTags(
-        key,
-        typeof options?.tags === 'function' ? options.tags(key) : options?.tags,
-      )
 
-      return this.#track<T>(key, tags, launched, loaded, options)
+      return this.#track<T>(key, tagsOf(key), launched, loaded, lifetimes)
     })
   }
 
@@ -375,14 +456,12 @@ export class Cache {
     tags: readonly string[],
     launched: Launched,
     loaded: Promise<unknown>,
-    options: Pick<GetOptions, 'ttlMs' | 'graceMs'> | undefined,
+    lifetimes: Lifetimes,
   ): Flight<T> {
-    const ttlMs = perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs')
-    const graceMs = perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs')
     const flight = new Flight<T>(key, tags, this.#versions.sequence, launched.done)
 
     flight.outcome = loaded.then(
-      (value) => this.#loaded(flight, value as T, ttlMs, graceMs),
+      (value) => this.#loaded(flight, value, lifetimes),
       (error: unknown) => this.#failed(flight, error),
     )
 
@@ -393,23 +472,60 @@ export class Cache {
     return flight
   }
 
-  #loaded<T>(flight: Flight<T>, value: T, ttlMs: number, graceMs: number): Outcome<T> {
+  #lifetimes(options: Pick<GetOptions, 'ttlMs' | 'graceMs'> | undefined): Lifetimes {
+    return {
+      ttlMs: perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs'),
+      graceMs: perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs'),
+    }
+  }
+
+  #loaded<T>(flight: Flight<T>, value: unknown, lifetimes: Lifetimes): TieredOutcome<T> {
+    if (value instanceof FromStore) return this.#fromStore(flight, value)
+    if (value instanceof FailedLoad) return this.#failed(flight, value.error)
+
     this.#land(flight)
-
-    const overlapped =
-      flight.fenced || this.#versions.standing(flight.tags, flight.sequence) !== Standing.Current
-
-    if (overlapped) {
+    if (this.#overlapped(flight)) {
       this.#discarded++
       if (this.#events.has('discarded')) this.#events.emit('discarded', { key: flight.key })
     } else {
-      this.#store(flight.key, value, flight.tags, flight.sequence, ttlMs, graceMs)
+      this.#store(flight.key, value, flight.tags, flight.sequence, this.#expiry(lifetimes))
     }
 
-    return { value, stale: false, ageMs: 0 }
+    return { value: value as T, stale: false, ageMs: 0 }
   }
 
-  #failed<T>(flight: Flight<T>, error: unknown): Outcome<T> {
+  /** An answer of the shared store: a fresh entry it held, or a stale one the loader failed. */
+  #fromStore<T>(flight: Flight<T>, found: FromStore): TieredOutcome<T> {
+    const { entry } = found
+    if (found.stale) return this.#failed(flight, found.error, entry)
+
+    this.#land(flight)
+    this.#storeHits++
+    if (!this.#overlapped(flight)) {
+      this.#store(flight.key, entry.value, flight.tags, flight.sequence, entry)
+    }
+
+    const ageMs = this.#clock.now() - entry.loadedAt
+
+    return { value: entry.value as T, stale: false, ageMs, fromStore: true }
+  }
+
+  /** Whether an invalidation reached the load's key or tags while it ran. */
+  #overlapped(flight: Flight<unknown>): boolean {
+    return (
+      flight.fenced || this.#versions.standing(flight.tags, flight.sequence) !== Standing.Current
+    )
+  }
+
+  /**
+   * A failed load: answered by the memory tier's entry inside its grace window, or else by
+   * the shared store's (`fallback`), flagged stale; otherwise the error is rethrown.
+   */
+  #failed<T>(
+    flight: Flight<T>,
+    error: unknown,
+    fallback?: Expiry & { value: unknown },
+  ): Outcome<T> {
     this.#land(flight)
     if (isCacheMissingValueError(error)) throw error
 
@@ -417,8 +533,9 @@ export class Cache {
     this.#loadErrors++
     if (this.#events.has('loadError')) this.#events.emit('loadError', { key, error })
 
-    const entry = this.#memory.peek(key)
-    if (entry === undefined || !this.#canFallBack(entry)) throw error
+    const memory = this.#memory.peek(key)
+    const entry = memory !== undefined && this.#canFallBack(memory) ? memory : fallback
+    if (entry === undefined) throw error
 
     const ageMs = this.#clock.now() - entry.loadedAt
     this.#staleServed++
@@ -438,8 +555,7 @@ export class Cache {
     value: unknown,
     tags: readonly string[],
     sequence: number,
-    ttlMs: number,
-    graceMs: number,
+    expiry: Expiry,
   ): void {
     const bytes = this.#sizeOf(value, key) + ENTRY_OVERHEAD_BYTES + key.length * 2
     if (!(bytes > 0 && bytes <= this.#options.maxEntryBytes)) {
@@ -448,19 +564,26 @@ export class Cache {
       return
     }
 
-    const now = this.#clock.now()
-    const jitter = this.#options.ttlJitter === 0 ? 0 : this.#options.ttlJitter * this.#random()
-    const freshUntil = now + ttlMs * (1 - jitter)
     const entry: Entry = {
       value,
       tags,
       sequence,
-      loadedAt: now,
-      freshUntil,
-      graceUntil: freshUntil + graceMs,
+      loadedAt: expiry.loadedAt,
+      freshUntil: expiry.freshUntil,
+      graceUntil: expiry.graceUntil,
+      resolved: undefined,
     }
 
     this.#memory.set(key, entry, { size: Math.ceil(bytes) })
+  }
+
+  /** When an entry loaded now stops being fresh, and stops being usable at all. */
+  #expiry(lifetimes: Lifetimes): Expiry {
+    const now = this.#clock.now()
+    const jitter = this.#options.ttlJitter === 0 ? 0 : this.#options.ttlJitter * this.#random()
+    const freshUntil = now + lifetimes.ttlMs * (1 - jitter)
+
+    return { loadedAt: now, freshUntil, graceUntil: freshUntil + lifetimes.graceMs }
   }
 
   /** A load under way of `key` that a new reader may join, if nothing it depends on changed. */
@@ -531,8 +654,21 @@ export class Cache {
     this.#pruneAt = Math.max(PRUNE_FLOOR, this.#versions.size * 2)
   }
 
+  /** What the bus calls on this cache. */
+  #subscriber(): BusSubscriber {
+    return {
+      invalidate: (message) => this.#receive(message),
+      reset: () => this.#reset(),
+      connected: () => this.#propagation?.nudge(),
+    }
+  }
+
   #receive(message: InvalidationMessage): void {
     if (message.namespace !== this.namespace || message.origin === this.#origin) return
+    if (message.all === true) {
+      this.#reset()
+      return
+    }
 
     try {
       const { tags, keys, mode } = resolveInvalidation({
@@ -548,6 +684,16 @@ export class Cache {
     } catch (error) {
       this.#events.emit('error', { error, during: 'receiving an invalidation' })
     }
+  }
+
+  /**
+   * Forgets everything a missed invalidation could have reached: the whole memory tier, and
+   * every load under way (their results still answer their callers but are not stored).
+   */
+  #reset(): void {
+    for (const flight of this.#flights.values()) flight.fenced = true
+    this.#memory.clear()
+    this.#resets++
   }
 }
 

@@ -1,4 +1,10 @@
-export { createMemoryBus, type InvalidationBus, type InvalidationMessage } from './bus'
+export {
+  type BusSubscriber,
+  createMemoryBus,
+  type InvalidationBus,
+  type InvalidationMessage,
+  type PublishReport,
+} from './bus'
 export { Cache, createCache } from './cache'
 export type { Clock } from './clock'
 export {
@@ -29,7 +35,24 @@ export {
 } from './keys'
 export type { CacheLogger } from './logger'
 export type { CacheOptions, GetOptions } from './options'
+export {
+  CACHE_INVALIDATION_PENDING,
+  CACHE_INVALIDATION_UNCONFIRMED,
+  CacheInvalidationPendingError,
+  CacheInvalidationUnconfirmedError,
+  isCacheInvalidationPendingError,
+  isCacheInvalidationUnconfirmedError,
+} from './propagation-errors'
 export { estimateBytes } from './size'
+export {
+  createMemoryStore,
+  type MemoryStoreOptions,
+  type SharedStore,
+  type StoredEntry,
+  type StoreEntry,
+  type StoreRead,
+  type StoreWrite,
+} from './store'
 export type {
   BatchLoader,
   CacheResult,

@@ -172,7 +172,8 @@ function checkOperation(operation: string): string {
   if (typeof operation === 'string' && OPERATION_PATTERN.test(operation)) return operation
 
   throw new CacheKeyError(
-    `operation must be lower-case words of [a-z0-9_-] joined by ":", received ${describe(operation)}`,
+    `operation must be lower-case words of [a-z0-9_-] joined by ":", ` +
+      `received ${describe(operation)}`,
   )
 }
 

@@ -1,6 +1,7 @@
 import type { InvalidationBus } from './bus'
 import type { Clock } from './clock'
 import type { CacheLogger } from './logger'
+import type { SharedStore } from './store'
 
 /** How a cache is built. Every field is optional; the defaults suit a small service. */
 export interface CacheOptions {
@@ -68,10 +69,28 @@ export interface CacheOptions {
    */
   readonly logger?: CacheLogger
   /**
-   * Carries invalidations to and from other cache instances.
+   * Carries invalidations to and from other cache instances, so that an invalidation made
+   * through one reaches the memory tier of every other before `invalidate()` resolves.
    * @defaultValue none: invalidations stay in this instance
    */
   readonly bus?: InvalidationBus
+  /**
+   * A second tier shared by all instances (`@ballast/cache-redis`, or `createMemoryStore`),
+   * read on a memory miss before the loader and written after each load. It records
+   * invalidations itself, so it never answers with an entry an invalidation reached. Give
+   * every instance a `bus` too: the store alone does not reach their memory tiers.
+   * @defaultValue none: each instance loads its own entries
+   */
+  readonly store?: SharedStore
+  /**
+   * The most bytes the outbox may hold: invalidations that could not reach the store or the
+   * bus yet, measured as two bytes per character of their tags and keys plus 64 each. When
+   * one more would pass it, the outbox is replaced by a single invalidation of everything,
+   * delivered when the connection returns (every instance then drops its memory tier and
+   * the store forgets the namespace).
+   * @defaultValue `1048576` (1 MiB)
+   */
+  readonly maxPendingBytes?: number
 }
 
 /** Per-call settings of `get`, `getWithInfo` and `getMany`. */
@@ -106,6 +125,7 @@ export interface ResolvedCacheOptions {
   readonly ttlJitter: number
   readonly loadTimeoutMs: number | undefined
   readonly namespace: string
+  readonly maxPendingBytes: number
 }
 
 /** Applies defaults and rejects values that cannot work, naming the option and the value. */
@@ -145,6 +165,11 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     )
   }
 
+  const maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024
+  checkPositiveInteger('maxPendingBytes', maxPendingBytes)
+  checkInterface('bus', options.bus, ['publish', 'subscribe'])
+  checkInterface('store', options.store, ['read', 'write', 'invalidate'])
+
   return {
     maxBytes,
     maxEntryBytes,
@@ -153,7 +178,23 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     ttlJitter,
     loadTimeoutMs: options.loadTimeoutMs,
     namespace,
+    maxPendingBytes,
   }
+}
+
+/** Rejects a pluggable part that lacks a method the cache calls. */
+function checkInterface(name: string, value: unknown, methods: readonly string[]): void {
+  if (value === undefined) return
+
+  const missing = methods.filter(
+    (method) => typeof (value as Record<string, unknown> | null)?.[method] !== 'function',
+  )
+  if (missing.length === 0) return
+
+  throw new TypeError(
+    `createCache: options.${name} must have the methods ${methods.join(', ')}, ` +
+      `received ${value === null ? 'null' : typeof value} without ${missing.join(', ')}`,
+  )
 }
 
 /** Rejects a per-call duration that cannot work, naming the call and the option. */

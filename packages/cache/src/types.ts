@@ -40,7 +40,7 @@ export interface SetOptions {
 export interface CacheStats {
   /** Reads answered by a fresh entry. */
   readonly hits: number
-  /** Reads that started a load. */
+  /** Reads that started a load, including those the shared store answered (`storeHits`). */
   readonly misses: number
   /** Reads that joined a load already under way. */
   readonly coalesced: number
@@ -62,6 +62,15 @@ export interface CacheStats {
   readonly bytes: number
   /** Tags with a recorded invalidation version. */
   readonly tagVersions: number
+  /** Misses of the memory tier the shared store answered without calling the loader. */
+  readonly storeHits: number
+  /**
+   * Times the memory tier was dropped because the bus could not rule out a missed message
+   * (a subscription that was down, a skipped sequence number, an invalidation of everything).
+   */
+  readonly resets: number
+  /** Invalidations waiting in the outbox for the store or the bus to be reachable again. */
+  readonly pendingInvalidations: number
 }
 
 /** Per-call settings of `getMany`: those of `get`, with tags per key. */

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { deferred } from './support'
 
 describe('Cache.getMany', () => {
-  it('loads only the missing keys, in one loader call, and answers in the order asked', async () => {
+  it('loads only the missing keys, in one call, and answers in the order asked', async () => {
     const cache = createCache()
     cache.set('b', 'cached b')
     const loadMany = vi.fn(async (keys: readonly string[]) => {

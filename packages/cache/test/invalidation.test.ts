@@ -264,7 +264,10 @@ describe('createCache: namespaces and the invalidation bus', () => {
     const cache = createCache({ bus })
     await cache.get('k', () => 'old', { tags: ['t'] })
 
-    await expect(cache.invalidate({ tag: 't' })).rejects.toBe(failure)
+    await expect(cache.invalidate({ tag: 't' })).rejects.toMatchObject({
+      code: 'BALLAST_CACHE_INVALIDATION_PENDING',
+      cause: failure,
+    })
     expect(await provenance(cache, 'k')).toBe('miss')
   })
 })

@@ -238,42 +238,46 @@ const commands = fc.commands(
 )
 
 describe('createCache against a model of the source of truth', () => {
-  it('never serves a read older than a resolved invalidation, never mixes users, never loads a key twice at once, and stays within maxBytes', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.scheduler(), commands, async (scheduler, cmds) => {
-        const clock = new ManualClock()
-        const cache = createCache({
-          clock,
-          ttlMs: 1_000,
-          graceMs: 5_000,
-          maxBytes: MAX_BYTES,
-          maxEntryBytes: MAX_BYTES,
-          sizeOf: () => VALUE_BYTES,
-        })
-        const model: Model = {
-          revision: new Map(),
-          committed: new Map(),
-          hardCommitted: new Map(),
-          failing: false,
-          failures: 0,
-          running: new Map(),
-          violations: [],
-        }
-        const withBoundCheck = [...cmds].map((command) => boundChecked(command, MAX_BYTES))
+  it(
+    'never serves a read older than a resolved invalidation, never mixes users, ' +
+      'never loads a key twice at once, and stays within maxBytes',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), commands, async (scheduler, cmds) => {
+          const clock = new ManualClock()
+          const cache = createCache({
+            clock,
+            ttlMs: 1_000,
+            graceMs: 5_000,
+            maxBytes: MAX_BYTES,
+            maxEntryBytes: MAX_BYTES,
+            sizeOf: () => VALUE_BYTES,
+          })
+          const model: Model = {
+            revision: new Map(),
+            committed: new Map(),
+            hardCommitted: new Map(),
+            failing: false,
+            failures: 0,
+            running: new Map(),
+            violations: [],
+          }
+          const withBoundCheck = [...cmds].map((command) => boundChecked(command, MAX_BYTES))
 
-        await fc.scheduledModelRun(
-          scheduler,
-          () => ({ model, real: { cache, clock, scheduler } }),
-          withBoundCheck,
-        )
-        await scheduler.waitAll()
+          await fc.scheduledModelRun(
+            scheduler,
+            () => ({ model, real: { cache, clock, scheduler } }),
+            withBoundCheck,
+          )
+          await scheduler.waitAll()
 
-        expect(model.violations).toEqual([])
-        expect(cache.stats().bytes).toBeLessThanOrEqual(MAX_BYTES)
-      }),
-      { numRuns: 1_000 },
-    )
-  })
+          expect(model.violations).toEqual([])
+          expect(cache.stats().bytes).toBeLessThanOrEqual(MAX_BYTES)
+        }),
+        { numRuns: 1_000 },
+      )
+    },
+  )
 })
 
 /** Wraps a command so property (d) is checked after every step. */

@@ -17,6 +17,7 @@ export type BallastPgErrorCode =
   | 'BALLAST_PG_MIGRATION_LINT'
   | 'BALLAST_PG_MIGRATION'
   | 'BALLAST_PG_CLIENT_CLOSED'
+  | 'BALLAST_PG_BUS_UNAVAILABLE'
 
 /** The base class of every error this package raises; `code` tells them apart. */
 export class BallastPgError extends Error {

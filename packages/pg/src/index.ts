@@ -63,6 +63,21 @@ export { install, type RegistryOptions } from './install'
 export { installSql } from './install-sql'
 export { type LintFinding, type LintOptions, type LintRule, lintMigration, lintRules } from './lint'
 export { type MigrateOptions, type MigrationResult, migrate, migrateDown } from './migrate'
+export {
+  createNotifyBus,
+  isNotifyBusUnavailableError,
+  NOTIFY_BUS_UNAVAILABLE,
+  type NotifyBus,
+  type NotifyBusEvents,
+  type NotifyBusHealthCheck,
+  type NotifyBusMessage,
+  type NotifyBusOptions,
+  type NotifyBusReport,
+  type NotifyBusSnapshot,
+  type NotifyBusState,
+  type NotifyBusSubscriber,
+  NotifyBusUnavailableError,
+} from './notify-bus'
 export type { Queryable, QueryResult, TransactionQueryable } from './queryable'
 export { type FunctionVersion, listVersions, type VersionStatus } from './registry'
 export { type CheckConnection, type CheckIo, runCheck } from './run-check'
