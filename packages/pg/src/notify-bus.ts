@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { BallastPgError, type BallastPgErrorCode } from './errors'
+import { BallastPgError } from './errors'
 import { quoteIdent } from './identifiers'
 import type { Queryable } from './queryable'
 
