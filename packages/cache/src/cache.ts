@@ -472,10 +472,18 @@ export class Cache {
     return flight
   }
 
-  #lifetimes(options: Pick<GetOptions, 'ttlMs' | 'graceMs'> | undefined): Lifetimes {
+  #lifetimes(options: GetOptions | GetManyOptions | undefined): Lifetimes {
+    const shouldStore = options?.shouldStore
+    if (shouldStore !== undefined && typeof shouldStore !== 'function') {
+      throw new TypeError(
+        `options.shouldStore must be a function of the value, received ${typeof shouldStore}`,
+      )
+    }
+
     return {
       ttlMs: perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs'),
       graceMs: perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs'),
+      shouldStore: shouldStore as ((value: unknown) => boolean) | undefined,
     }
   }
 
@@ -487,6 +495,9 @@ export class Cache {
     if (this.#overlapped(flight)) {
       this.#discarded++
       if (this.#events.has('discarded')) this.#events.emit('discarded', { key: flight.key })
+    } else if (lifetimes.shouldStore?.(value) === false) {
+      // Not kept, and nothing older may stand in for it later: the source just said so.
+      this.#memory.delete(flight.key)
     } else {
       this.#store(flight.key, value, flight.tags, flight.sequence, this.#expiry(lifetimes))
     }
@@ -578,7 +589,7 @@ export class Cache {
   }
 
   /** When an entry loaded now stops being fresh, and stops being usable at all. */
-  #expiry(lifetimes: Lifetimes): Expiry {
+  #expiry(lifetimes: Pick<Lifetimes, 'ttlMs' | 'graceMs'>): Expiry {
     const now = this.#clock.now()
     const jitter = this.#options.ttlJitter === 0 ? 0 : this.#options.ttlJitter * this.#random()
     const freshUntil = now + lifetimes.ttlMs * (1 - jitter)

@@ -114,6 +114,15 @@ export interface GetOptions {
    * @defaultValue none
    */
   readonly signal?: AbortSignal
+  /**
+   * Whether to keep a loaded value. A value it rejects is returned to every caller waiting
+   * for that load but stored nowhere, and the entry it would have replaced is dropped, so
+   * the next read loads again and no fallback serves what the source no longer has: use it
+   * for "not found" answers (`(row) => row !== null`) that must not linger once the row
+   * exists. A call that joins a load under way uses the rule of the call that started it.
+   * @defaultValue every value is kept
+   */
+  readonly shouldStore?: (value: unknown) => boolean
 }
 
 /** Options with their defaults applied and checked. */

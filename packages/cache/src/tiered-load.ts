@@ -9,6 +9,8 @@ import type { BatchLoader, CacheResult, Loader } from './types'
 export interface Lifetimes {
   readonly ttlMs: number
   readonly graceMs: number
+  /** Whether a loaded value is kept at all; `undefined` keeps every value. */
+  readonly shouldStore: ((value: unknown) => boolean) | undefined
 }
 
 /** When an entry was loaded, stops being fresh and stops being usable, in clock milliseconds. */
@@ -111,8 +113,9 @@ export class TieredLoad {
         throw error
       }
 
-      if (read !== undefined)
+      if (read !== undefined && lifetimes.shouldStore?.(value) !== false) {
         this.#write(read.stamp, [{ key, entry: this.#entry(value, tags, lifetimes) }])
+      }
 
       return value
     }
@@ -171,6 +174,7 @@ export class TieredLoad {
 
         const value: unknown = loaded.get(key)
         results.set(key, value)
+        if (lifetimes.shouldStore?.(value) === false) continue
         writes.push({ key, entry: this.#entry(value, tagsOf(key), lifetimes) })
       }
       if (read !== undefined && writes.length > 0) this.#write(read.stamp, writes)
