@@ -12,6 +12,8 @@ export interface CachedReadOptions {
   readonly timingName?: string
 }
 
+const isFound = (value: unknown): boolean => value !== null
+
 /**
  * Reads through the cache and notes the outcome for the response headers. A `null` result
  * (the row does not exist, or is not the caller's) is returned but not kept: an entity
@@ -30,10 +32,9 @@ export async function cachedRead<T>(
   const result = await services.cache.getWithInfo(read.key, load, {
     tags: read.tags,
     signal,
+    shouldStore: isFound,
     ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
   })
-
-  if (result.value === null) await services.cache.invalidate({ key: read.key })
 
   // A reader that joined another's load waited for the source like a miss did.
   const header = result.provenance === 'coalesced' ? 'miss' : result.provenance

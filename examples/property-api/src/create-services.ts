@@ -1,5 +1,10 @@
 import { createBreakerRegistry } from '@ballast/breaker'
-import { type CacheLogger, createCache } from '@ballast/cache'
+import {
+  type CacheLogger,
+  createCache,
+  type InvalidationBus,
+  type SharedStore,
+} from '@ballast/cache'
 import { createFunctionClient, type Queryable } from '@ballast/pg'
 import { createRecorder } from '@ballast/timing'
 import { functionTag } from './cache-plan'
@@ -32,6 +37,10 @@ export interface ServicesOptions {
    * @default Date.now
    */
   readonly clock?: { now(): number }
+  /** A tier shared by every instance (Redis), behind the in-memory one. @default none */
+  readonly store?: SharedStore
+  /** Carries invalidations to every other instance. @default none: one instance */
+  readonly bus?: InvalidationBus
 }
 
 /** Latency budgets by class, in milliseconds; every request also stops at 5 s. */
@@ -63,6 +72,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ttlJitter: 0.1,
     namespace: 'property-api:v1',
     ...clock,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   })
   const calls = createDatabaseCalls({

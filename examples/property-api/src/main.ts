@@ -12,13 +12,10 @@ async function main(): Promise<void> {
   const config = readConfig()
   const logger = pino({ level: config.logLevel })
 
-  if (config.redisUrl !== undefined) {
-    logger.info({ redisUrl: redacted(config.redisUrl) }, 'REDIS_URL is set')
-  }
-
   const server = await createServer({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
     logger,
     seedDemoData: config.seedDemoData,
     drainDelayMs: config.drainDelayMs,
@@ -30,7 +27,13 @@ async function main(): Promise<void> {
   server.health.on('drainStart', (event) => logger.info({ reason: event.reason }, 'draining'))
 
   logger.info(
-    { url: address, database: server.database.kind, dataDir: pgliteDir(config) },
+    {
+      url: address,
+      database: server.database.kind,
+      dataDir: pgliteDir(config),
+      sharedTier: server.shared.kind,
+      redisUrl: config.redisUrl === undefined ? undefined : redacted(config.redisUrl),
+    },
     'listening',
   )
   for (const account of server.demoAccounts) {

@@ -7,6 +7,7 @@ import { healthRoutes } from './health-routes'
 import { createMetrics } from './metrics'
 import { prepareDatabase } from './schema'
 import type { Services } from './services'
+import { openSharedTier, type SharedTier } from './shared-tier'
 
 /** A demo account the seed created, with its bearer token. */
 export interface DemoAccount {
@@ -21,6 +22,8 @@ export interface Server {
   readonly services: Services
   readonly health: Health
   readonly database: Database
+  /** What connects this instance to the others. */
+  readonly shared: SharedTier
   /** Empty when seeding was turned off. */
   readonly demoAccounts: readonly DemoAccount[]
   /** Drains and closes everything: the listener, the function client, the database. */
@@ -33,6 +36,8 @@ export interface ServerOptions extends Omit<ServicesOptions, 'db' | 'logger'> {
   readonly databaseUrl?: string | undefined
   /** PGlite's folder; undefined keeps the embedded database in memory. */
   readonly dataDir?: string | undefined
+  /** A Redis server for the shared tier and the bus. */
+  readonly redisUrl?: string | undefined
   /** An open database to use instead of opening one. */
   readonly database?: Database
   /** A pino instance for Fastify and the libraries; silent when omitted. */
@@ -55,10 +60,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
   const preparation = await prepareDatabase(database.db)
   options.logger?.info(preparation, 'database ready')
 
+  const shared = await openSharedTier({
+    redisUrl: options.redisUrl,
+    database,
+    onNotReady: (error) =>
+      options.logger?.warn({ err: error }, 'the invalidation bus is not listening yet'),
+  })
   const services = await createServices({
     ...options,
     db: database.db,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(shared.store === undefined ? {} : { store: shared.store }),
+    ...(shared.bus === undefined ? {} : { bus: shared.bus }),
   })
   const demoAccounts =
     options.seedDemoData === false
@@ -81,6 +94,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
           await database.db.query('select 1')
         },
       },
+      ...shared.checks,
     ],
     sources: {
       breakers: services.breakers,
@@ -106,6 +120,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
 
   health.addCloser('functions', () => services.functions.close())
   health.addCloser('cache', () => services.cache.close())
+  health.addCloser('shared tier', () => shared.close())
   health.addCloser('database', () => database.close())
 
   return {
@@ -113,6 +128,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
     services,
     health,
     database,
+    shared,
     demoAccounts,
     close: async () => {
       await health.drain({ readinessDelayMs: 0, graceMs: 1_000, reason: 'close' })

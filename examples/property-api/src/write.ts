@@ -1,5 +1,8 @@
+import type { InvalidationTarget } from '@ballast/cache'
 import { isTimeoutError } from '@ballast/timing'
+import type { FastifyBaseLogger } from 'fastify'
 import { DatabaseUnavailableError } from './database-calls'
+import { invalidateEverywhere } from './invalidate'
 import type { Services } from './services'
 
 /**
@@ -14,6 +17,7 @@ import type { Services } from './services'
  */
 export async function write<T>(
   services: Services,
+  log: FastifyBaseLogger,
   landlordId: number,
   run: () => Promise<T | null>,
   tagsOf: (result: T) => readonly string[],
@@ -24,12 +28,15 @@ export async function write<T>(
     result = await run()
   } catch (error) {
     if (isTimeoutError(error) || error instanceof DatabaseUnavailableError) {
-      await services.cache.invalidate({ user: landlordId })
+      await invalidateEverywhere(services, log, { user: landlordId })
     }
     throw error
   }
 
-  if (result !== null) await services.cache.invalidate({ tags: [...new Set(tagsOf(result))] })
+  if (result !== null) {
+    const target: InvalidationTarget = { tags: [...new Set(tagsOf(result))] }
+    await invalidateEverywhere(services, log, target)
+  }
 
   return result
 }

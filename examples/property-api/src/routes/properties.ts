@@ -56,6 +56,7 @@ export function propertyRoutes(app: FastifyInstance, services: Services): void {
     handle({ request, landlord, signal }) {
       return write<PropertyRow>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('create_property', [landlord.id, request.body], signal),
         () => propertyWriteTags('create', landlord.id),
@@ -92,6 +93,7 @@ export function propertyRoutes(app: FastifyInstance, services: Services): void {
       const { id } = request.params as IdParams
       const updated = await write<PropertyRow>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('update_property', [landlord.id, id, request.body], signal),
         () => propertyWriteTags('update', landlord.id, id),
@@ -111,6 +113,7 @@ export function propertyRoutes(app: FastifyInstance, services: Services): void {
       const { id } = request.params as IdParams
       const deleted = await write<DeletedProperty>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('delete_property', [landlord.id, id], signal),
         (gone) => [

@@ -51,6 +51,7 @@ export function unitRoutes(app: FastifyInstance, services: Services): void {
       const { id } = request.params as IdParams
       const created = await write<UnitRow>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('create_unit', [landlord.id, id, request.body], signal),
         (unit) => unitWriteTags('create', landlord.id, unit.propertyId),
@@ -70,6 +71,7 @@ export function unitRoutes(app: FastifyInstance, services: Services): void {
       const { id } = request.params as IdParams
       const updated = await write<UnitRow>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('update_unit', [landlord.id, id, request.body], signal),
         (unit) => unitWriteTags('update', landlord.id, unit.propertyId, id),
@@ -89,6 +91,7 @@ export function unitRoutes(app: FastifyInstance, services: Services): void {
       const { id } = request.params as IdParams
       const deleted = await write<UnitRow>(
         services,
+        request.log,
         landlord.id,
         () => calls.call('delete_unit', [landlord.id, id], signal),
         (unit) => unitWriteTags('delete', landlord.id, unit.propertyId, id),
