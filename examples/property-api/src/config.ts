@@ -15,6 +15,13 @@ export interface Config {
   readonly dataDir: string
   /** `REDIS_URL`: a Redis server for the shared cache tier and the invalidation bus. */
   readonly redisUrl: string | undefined
+  /**
+   * `CACHE_NAMESPACE`: what this deployment's cached entries and invalidations are filed
+   * under in a shared Redis. Every instance of one deployment must use the same value, and
+   * two deployments sharing a Redis (staging and production, or test runs) different ones.
+   * Default `property-api:v1`; change the version part when cached values change shape.
+   */
+  readonly cacheNamespace: string
   /** `LOG_LEVEL`: pino's level. Default `info`. */
   readonly logLevel: string
   /** `SEED_DEMO_DATA`: put demo landlords in an empty database. Default `true`. */
@@ -54,6 +61,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: resolve(env.DATA_DIR ?? '.data'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    cacheNamespace: namespace(env.CACHE_NAMESPACE),
     logLevel,
     seedDemoData: flag(env, 'SEED_DEMO_DATA', true),
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 5_000, 0, 120_000),
@@ -94,6 +102,13 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   }
 
   return text
+}
+
+function namespace(text: string | undefined): string {
+  if (text === undefined || text === '') return 'property-api:v1'
+  if (/^[A-Za-z0-9_.:-]{1,48}$/.test(text)) return text
+
+  throw new ConfigError(`CACHE_NAMESPACE must be 1-48 characters of [A-Za-z0-9_.:-], got "${text}"`)
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

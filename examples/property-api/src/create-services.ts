@@ -37,6 +37,8 @@ export interface ServicesOptions {
    * @default Date.now
    */
   readonly clock?: { now(): number }
+  /** Where cached entries are filed in a shared tier. @default 'property-api:v1' */
+  readonly cacheNamespace?: string
   /** A tier shared by every instance (Redis), behind the in-memory one. @default none */
   readonly store?: SharedStore
   /** Carries invalidations to every other instance. @default none: one instance */
@@ -70,7 +72,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ttlMs: options.cacheTtlMs ?? 300_000,
     graceMs: options.cacheGraceMs ?? 3_600_000,
     ttlJitter: 0.1,
-    namespace: 'property-api:v1',
+    namespace: options.cacheNamespace ?? 'property-api:v1',
     ...clock,
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.bus === undefined ? {} : { bus: options.bus }),

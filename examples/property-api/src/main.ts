@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
+    cacheNamespace: config.cacheNamespace,
     logger,
     seedDemoData: config.seedDemoData,
     drainDelayMs: config.drainDelayMs,

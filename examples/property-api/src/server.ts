@@ -62,6 +62,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
 
   const shared = await openSharedTier({
     redisUrl: options.redisUrl,
+    namespace: options.cacheNamespace ?? 'property-api:v1',
     database,
     onNotReady: (error) =>
       options.logger?.warn({ err: error }, 'the invalidation bus is not listening yet'),

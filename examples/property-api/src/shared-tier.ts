@@ -20,6 +20,8 @@ export interface SharedTier {
 /** How {@link openSharedTier} connects. */
 export interface SharedTierOptions {
   readonly redisUrl: string | undefined
+  /** The cache's namespace: deployments sharing a Redis keep apart by it. */
+  readonly namespace: string
   readonly database: Database
   /** How long startup waits for the bus to listen before serving without it. @default 5000 */
   readonly readyTimeoutMs?: number
@@ -59,7 +61,9 @@ async function openRedis(url: string, options: SharedTierOptions): Promise<Share
   const redis = new Redis(url, { maxRetriesPerRequest: 1 })
   redis.on('error', () => {}) // reported by the health checks and the bus's state
   const store = createRedisStore({ redis })
-  const bus = createRedisBus({ redis })
+  // The channel carries the namespace, so instances of another deployment on the same Redis
+  // neither receive these invalidations nor count among the receivers that must confirm.
+  const bus = createRedisBus({ redis, channel: `ballast:${options.namespace}` })
   await waitUntilReady(bus, options)
 
   return {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
@@ -15,11 +16,25 @@ export interface ChildServer {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts `src/main.ts` with `env` on top of this process's environment. */
+/** A cache namespace no other test run uses, so servers sharing a Redis keep apart. */
+export function testNamespace(): string {
+  return `property-api-test:${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * Starts `src/main.ts` with `env` on top of this process's environment. Unless `env` names
+ * one, the server gets a namespace of its own: test runs share the one Redis of the machine.
+ */
 export function startChildServer(env: Record<string, string>): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: EXAMPLE_DIR,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      CACHE_NAMESPACE: testNamespace(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const logs: Array<Record<string, unknown>> = []
