@@ -5,7 +5,15 @@ import type { BusSubscriber, InvalidationBus, InvalidationMessage } from './bus'
 import { type Clock, systemClock } from './clock'
 import { isCacheMissingValueError } from './errors'
 import { type CacheEvents, type CacheListener, Emitter } from './events'
-import { abandonable, callLoader, Flight, noop, type Outcome, underDeadline } from './flight'
+import {
+  abandonable,
+  callLoader,
+  Flight,
+  noop,
+  type Outcome,
+  underDeadline,
+  valueOfOutcome,
+} from './flight'
 import { type InvalidationTarget, resolveInvalidation } from './invalidation'
 import { checkCacheKey, entryTags } from './keys'
 import type { CacheLogger } from './logger'
@@ -177,6 +185,19 @@ export class Cache {
 
       entry.resolved ??= Promise.resolve(entry.value)
       return entry.resolved as Promise<T>
+    }
+
+    // Joining a load under way without a signal of its own: every such caller shares one
+    // promise of the value, so a storm of callers of one cold key allocates nothing each.
+    if (options?.signal === undefined && typeof loader === 'function') {
+      const flight = this.#joinableFlight(key) as Flight<T> | undefined
+      if (flight !== undefined) {
+        this.#coalesced++
+        if (this.#events.has('coalesced')) this.#events.emit('coalesced', { key })
+
+        flight.value ??= flight.outcome.then(valueOfOutcome)
+        return flight.value
+      }
     }
 
     return this.#read(key, loader, options, entry).then(valueOfResult)

@@ -21,6 +21,9 @@ export class Flight<T> {
   /** Set when the key itself was invalidated or overwritten: the result must not be stored. */
   fenced = false
 
+  /** The outcome's value alone, made once for every caller of `get` that joins. */
+  value: Promise<T> | undefined = undefined
+
   constructor(
     /** The key being loaded. */
     readonly key: string,
@@ -35,6 +38,11 @@ export class Flight<T> {
      */
     readonly loaderDone: Promise<void>,
   ) {}
+}
+
+/** The value of an outcome. */
+export function valueOfOutcome<T>(outcome: Outcome<T>): T {
+  return outcome.value
 }
 
 /**
