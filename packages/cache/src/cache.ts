@@ -203,6 +203,27 @@ export class Cache {
     return this.#read(key, loader, options, entry).then(valueOfResult)
   }
 
+  /**
+   * The value of `key` if a fresh entry holds it, else `undefined`, synchronously: it never
+   * calls a loader and never serves a stale entry. For code that cannot wait (a template, a
+   * synchronous hot loop) and falls back on {@link Cache.get} when it gets nothing. A value
+   * found counts as a hit; nothing found counts as nothing, since nothing was loaded.
+   *
+   * @example
+   * ```ts
+   * const list = cache.getIfFresh<Property[]>(key) ?? (await cache.get(key, load))
+   * ```
+   */
+  getIfFresh<T>(key: string): T | undefined {
+    const entry = this.#memory.get(key)
+    if (entry === undefined || !this.#isFresh(entry)) return undefined
+
+    this.#hits++
+    if (this.#events.has('hit')) this.#events.emit('hit', { key })
+
+    return entry.value as T
+  }
+
   /** Like {@link Cache.get}, with the value's provenance and age. */
   getWithInfo<T>(key: string, loader: Loader<T>, options?: GetOptions): Promise<CacheResult<T>> {
     const entry = this.#memory.get(key)

@@ -181,3 +181,28 @@ describe('systemClock', () => {
     expect(next).toBeLessThanOrEqual(Date.now())
   })
 })
+
+describe('createCache: getIfFresh', () => {
+  it('answers a fresh entry synchronously and counts a hit', async () => {
+    const cache = createCache({ clock: new ManualClock() })
+    await cache.get('k', async () => 'value')
+
+    expect(cache.getIfFresh('k')).toBe('value')
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 })
+  })
+
+  it('answers undefined for a missing, expired or invalidated entry, loading nothing', async () => {
+    const clock = new ManualClock()
+    const cache = createCache({ clock, ttlMs: 1_000, graceMs: 60_000 })
+    await cache.get('expired', async () => 1)
+    await cache.get('invalidated', async () => 2, { tags: ['t'] })
+    clock.advance(500)
+    await cache.invalidate({ tag: 't' })
+    clock.advance(500)
+
+    expect(cache.getIfFresh('missing')).toBeUndefined()
+    expect(cache.getIfFresh('expired')).toBeUndefined()
+    expect(cache.getIfFresh('invalidated')).toBeUndefined()
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 2 })
+  })
+})
