@@ -2,6 +2,7 @@ import { serverTiming } from '@ballast/timing'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { answerFor } from './http-errors'
 import type { Metrics } from './metrics'
+import { useLazyRequestLoggers } from './request-logger'
 import { newRequestState } from './request-state'
 import { dashboardRoutes } from './routes/dashboard'
 import { propertyRoutes } from './routes/properties'
@@ -37,6 +38,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
 
   useStrictValidation(app)
+  useLazyRequestLoggers(app)
   // The API speaks JSON only: any other body is a 415, not a string handed to a route.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('state', null as never)
