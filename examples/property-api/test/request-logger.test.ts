@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import Fastify, { LogController } from 'fastify'
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { useLazyRequestLoggers } from '../src/request-logger'
@@ -20,7 +20,7 @@ describe('useLazyRequestLoggers', () => {
   it('logs through a child with the request id, made only when a request logs', async () => {
     const { lines, logger } = capture()
     const app = Fastify({
-      loggerInstance: logger,
+      loggerInstance: logger as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
     })
     useLazyRequestLoggers(app)

@@ -1,4 +1,11 @@
 import type { Breaker } from './breaker'
+import {
+  type CallOutcome,
+  COUNTS_AS_FAILURE,
+  COUNTS_AS_NOTHING,
+  COUNTS_AS_SUCCESS,
+  classify,
+} from './classify'
 import type { Clock } from './clock'
 import { Emitter } from './emitter'
 import { CircuitOpenError } from './errors'
@@ -8,10 +15,10 @@ import {
   type BreakerEvents,
   type BreakerListener,
 } from './events'
-import { isTimeoutCode } from './isFailure'
 import { describe, type ResolvedBreakerOptions } from './options'
 import type { BreakerSnapshot } from './snapshot'
 import type { BreakerState, StateChangeReason } from './state'
+import { openPeriodMs, tripReason } from './tripRule'
 import { RollingWindow } from './window'
 
 const CLOSED = 0
@@ -23,11 +30,6 @@ const STATE_NAMES = ['closed', 'open', 'half-open'] as const
 
 /** What an admitted call that was not a probe remembers instead of a probe generation. */
 const NOT_A_PROBE = -1
-
-/** How an error ends a call. */
-const COUNTS_AS_SUCCESS = 0
-const COUNTS_AS_FAILURE = 1
-const COUNTS_AS_NOTHING = 2
 
 /**
  * The signal `fn` receives when the caller gives none: it never aborts, and
@@ -263,18 +265,9 @@ export class CircuitBreaker implements Breaker {
     })
   }
 
-  /** Sorts an error thrown by `fn` into a failure, a success, or nothing at all. */
-  private classify(error: unknown, signal: AbortSignal): number {
-    if (isTimeoutCode(error)) return COUNTS_AS_FAILURE
-    if (signal.aborted) return COUNTS_AS_NOTHING
-
-    try {
-      return this.options.isFailure(error) ? COUNTS_AS_FAILURE : COUNTS_AS_SUCCESS
-    } catch (isFailureError) {
-      // The caller must get fn's error, not this one; counting is the safer guess.
-      this.options.logger?.warn({ err: isFailureError }, 'breaker isFailure threw')
-      return COUNTS_AS_FAILURE
-    }
+  /** Sorts an error thrown by `fn` by this breaker's `isFailure` (see {@link classify}). */
+  private classify(error: unknown, signal: AbortSignal): CallOutcome {
+    return classify(error, signal, this.options)
   }
 
   /**
@@ -300,7 +293,7 @@ export class CircuitBreaker implements Breaker {
   }
 
   /** Counts a call's outcome, emits its event, then moves the circuit if it must. */
-  private settle(outcome: number, probe: number, startedAt: number, error: unknown): void {
+  private settle(outcome: CallOutcome, probe: number, startedAt: number, error: unknown): void {
     if (outcome === COUNTS_AS_NOTHING) {
       if (this.isCurrentProbe(probe)) this.probesAdmitted--
       return
@@ -334,16 +327,8 @@ export class CircuitBreaker implements Breaker {
     this.window.record(now, failed)
     if (!failed) return
 
-    const { failureThreshold, failureRateThreshold, minimumCalls } = this.options
-    if (failureThreshold !== null) {
-      if (this.window.failures >= failureThreshold) this.open(now, 'failure-threshold')
-    } else if (
-      failureRateThreshold !== null &&
-      this.window.calls >= minimumCalls &&
-      this.window.failures >= failureRateThreshold * this.window.calls
-    ) {
-      this.open(now, 'failure-rate')
-    }
+    const reason = tripReason(this.window, this.options)
+    if (reason !== undefined) this.open(now, reason)
   }
 
   private settleProbe(now: number, failed: boolean): void {
@@ -381,8 +366,7 @@ export class CircuitBreaker implements Breaker {
       this.nextAttemptAt = null
     } else {
       this.openings++
-      const { openMs, openMultiplier, maxOpenMs } = this.options
-      this.nextAttemptAt = now + Math.min(openMs * openMultiplier ** (this.openings - 1), maxOpenMs)
+      this.nextAttemptAt = now + openPeriodMs(this.options, this.openings)
     }
 
     this.openedAt = now

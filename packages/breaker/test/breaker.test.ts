@@ -94,7 +94,7 @@ describe('createBreaker', () => {
 })
 
 describe('the closed fast path', () => {
-  it('hands back fn’s own promise and has counted the outcome before the caller sees it', async () => {
+  it('hands back fn’s own promise, counted before the caller sees it', async () => {
     const breaker = createBreaker({ name: 'pg:get_properties', clock: fakeClock() })
     const answer = Promise.resolve('rows')
     const failure = Promise.reject(new Error('connection refused'))

@@ -17,11 +17,11 @@ export {
 export {
   createRedisBus,
   type RedisBus,
-  type RedisBusEvents,
-  type RedisBusOptions,
   type RedisBusSnapshot,
   type RedisBusState,
 } from './redis-bus'
+export type { RedisBusEvents } from './redis-bus-events'
+export type { RedisBusOptions } from './redis-bus-options'
 export {
   createRedisStore,
   type RedisStore,

@@ -7,71 +7,16 @@ import type {
 } from '@ballast/cache'
 import type { Redis } from 'ioredis'
 import { PendingAcks } from './acks'
-import { PUBLISH, SYNC } from './bus-scripts'
-import {
-  type Envelope,
-  MessageSequence,
-  parseEnvelope,
-  type SyncOutcome,
-  type SyncReply,
-} from './bus-sequence'
+import { PUBLISH } from './bus-scripts'
+import type { Envelope, SyncOutcome } from './bus-sequence'
 import { call } from './call'
 import { Emitter } from './emitter'
 import { RedisClosedError, RedisUnavailableError } from './errors'
 import { checkShape, type HealthCheck, type HealthCheckOptions } from './health'
-import { checkCount, checkRedis, checkTimeout } from './options'
-
-/** Settings of {@link createRedisBus}. */
-export interface RedisBusOptions {
-  /**
-   * The ioredis client publishing goes through. The bus opens one more connection, a
-   * `duplicate()` of it named `ballast-bus-<id>` (as `CLIENT LIST` shows it), for its
-   * subscription, and closes that one in `close()`.
-   */
-  readonly redis: Redis
-  /**
-   * The pub/sub channel, and the prefix of the bus's keys (`<channel>:state`,
-   * `<channel>:log`) and of each instance's confirmation channel (`<channel>:ack:<id>`).
-   * Caches of different namespaces may share it.
-   * @defaultValue `'ballast:cache'`
-   */
-  readonly channel?: string
-  /**
-   * How long a publish waits for every receiver to confirm, in milliseconds, before it
-   * reports the ones missing.
-   * @defaultValue `500`
-   */
-  readonly ackTimeoutMs?: number
-  /**
-   * The deadline of each Redis call, in milliseconds.
-   * @defaultValue `1000`
-   */
-  readonly timeoutMs?: number
-  /**
-   * How many of the newest messages Redis keeps, so an instance that missed fewer replays
-   * them instead of dropping its memory tier.
-   * @defaultValue `1000`
-   */
-  readonly logLength?: number
-  /**
-   * The most publishes waiting for confirmations at once; one more is published without
-   * waiting and reported as unconfirmed.
-   * @defaultValue `10000`
-   */
-  readonly maxPendingAcks?: number
-  /**
-   * How often the subscription is checked, in milliseconds: a `PING` on it (no answer within
-   * the same time means the connection is dead, and it is reopened) and a sync that replays
-   * anything missed. `0` turns the checks off.
-   * @defaultValue `5000`
-   */
-  readonly heartbeatMs?: number
-  /**
-   * The time source of `since` in snapshots and of the health check's output.
-   * @defaultValue wall-clock milliseconds (`Date.now`)
-   */
-  readonly clock?: { now(): number }
-}
+import { checkRedis } from './options'
+import type { RedisBusEvents } from './redis-bus-events'
+import { type RedisBusOptions, resolveRedisBusOptions } from './redis-bus-options'
+import { BusSubscription } from './redis-bus-subscription'
 
 /** Where a bus's subscription stands. */
 export type RedisBusState = 'connecting' | 'listening' | 'down' | 'closed'
@@ -97,19 +42,6 @@ export interface RedisBusSnapshot {
   readonly lastError: string | undefined
 }
 
-/** The events a bus emits, by name, with what each listener receives. */
-export interface RedisBusEvents {
-  /**
-   * The subscription got in step: when it started listening, and whenever it replayed
-   * missed messages or told its subscribers to reset.
-   */
-  synced: SyncOutcome
-  /** The subscription was lost; the bus reconnects on its own. */
-  down: { readonly error: unknown }
-  /** Something failed and the bus carried on. */
-  error: { readonly error: unknown; readonly during: string }
-}
-
 /** An `InvalidationBus` over Redis pub/sub, with its state, events and health check. */
 export interface RedisBus extends InvalidationBus {
   /** This bus's id: the one other instances' confirmations name. */
@@ -128,9 +60,6 @@ export interface RedisBus extends InvalidationBus {
   /** Closes the subscription connection and settles every wait; the given client stays open. */
   close(): Promise<void>
 }
-
-/** At most this many messages are held while a sync is under way. */
-const MAX_HELD = 10_000
 
 /**
  * A bus over Redis pub/sub for `@ballast/cache`, with confirmed delivery.
@@ -166,15 +95,12 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
 class RedisPubSubBus implements RedisBus {
   readonly id = randomUUID()
   readonly #redis: Redis
-  readonly #subscriber: Redis
   readonly #channel: string
-  readonly #ackChannel: string
   readonly #keys: readonly [string, string]
   readonly #timeoutMs: number
   readonly #logLength: number
-  readonly #heartbeatMs: number
   readonly #acks: PendingAcks
-  readonly #sequence: MessageSequence
+  readonly #subscription: BusSubscription
   readonly #subscribers = new Set<BusSubscriber>()
   readonly #events = new Emitter<RedisBusEvents>()
   readonly #waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>()
@@ -182,14 +108,8 @@ class RedisPubSubBus implements RedisBus {
 
   #state: RedisBusState = 'connecting'
   #since: number
-  #generation = 0
-  #syncing: number | undefined
-  #retryDelayMs = 100
-  #retry: ReturnType<typeof setTimeout> | undefined
-  #heartbeat: ReturnType<typeof setInterval> | undefined
   #published = 0
   #resets = 0
-  #replayed = 0
   #lastError: string | undefined
   #closed = false
 
@@ -197,39 +117,32 @@ class RedisPubSubBus implements RedisBus {
     this.#redis = checkRedis('createRedisBus', options?.redis)
     this.#clock = options.clock ?? { now: Date.now }
     this.#since = this.#clock.now()
-    this.#channel = checkChannel(options.channel ?? 'ballast:cache')
-    this.#ackChannel = `${this.#channel}:ack:${this.id}`
+    const resolved = resolveRedisBusOptions(options)
+    this.#channel = resolved.channel
     this.#keys = [`${this.#channel}:state`, `${this.#channel}:log`]
-    this.#timeoutMs = checkTimeout('createRedisBus', 'timeoutMs', options.timeoutMs ?? 1_000)
-    this.#logLength = checkCount('createRedisBus', 'logLength', options.logLength ?? 1_000)
-    this.#heartbeatMs = options.heartbeatMs ?? 5_000
-    if (this.#heartbeatMs !== 0) checkTimeout('createRedisBus', 'heartbeatMs', this.#heartbeatMs)
-    this.#acks = new PendingAcks(
-      checkCount('createRedisBus', 'maxPendingAcks', options.maxPendingAcks ?? 10_000),
-      checkTimeout('createRedisBus', 'ackTimeoutMs', options.ackTimeoutMs ?? 500),
-    )
-    this.#sequence = new MessageSequence(
-      {
+    this.#timeoutMs = resolved.timeoutMs
+    this.#logLength = resolved.logLength
+    this.#acks = new PendingAcks(resolved.maxPendingAcks, resolved.ackTimeoutMs)
+
+    this.#subscription = new BusSubscription({
+      redis: this.#redis,
+      id: this.id,
+      channel: this.#channel,
+      ackChannel: `${this.#channel}:ack:${this.id}`,
+      keys: this.#keys,
+      timeoutMs: this.#timeoutMs,
+      heartbeatMs: resolved.heartbeatMs,
+      handlers: {
         apply: (envelope) => this.#apply(envelope),
         acknowledge: (envelope) => this.#acknowledge(envelope),
         reset: (reason) => this.#reset(reason),
-        resync: () => void this.#resync(this.#generation),
+        confirm: (id, by) => this.#acks.confirm(id, by),
+        inStep: (outcome) => this.#inStep(outcome),
+        down: (error) => this.#down(error),
+        report: (error, during) => this.#report(error, during),
       },
-      MAX_HELD,
-    )
-
-    this.#subscriber = this.#redis.duplicate({
-      autoResubscribe: false,
-      lazyConnect: true,
-      connectionName: `ballast-bus-${this.id}`,
     })
-    this.#subscriber.on('ready', () => void this.#connected())
-    this.#subscriber.on('close', () => this.#lost(new Error('the subscriber connection closed')))
-    this.#subscriber.on('error', (error: unknown) =>
-      this.#report(error, 'the subscriber connection'),
-    )
-    this.#subscriber.on('message', (channel: string, text: string) => this.#message(channel, text))
-    this.#subscriber.connect().catch(() => undefined)
+    this.#subscription.start()
   }
 
   async publish(message: InvalidationMessage, signal?: AbortSignal): Promise<PublishReport> {
@@ -297,10 +210,10 @@ class RedisPubSubBus implements RedisBus {
     return {
       state: this.#state,
       since: this.#since,
-      sequence: this.#sequence.applied,
+      sequence: this.#subscription.applied,
       pendingAcks: this.#acks.size,
       resets: this.#resets,
-      replayed: this.#replayed,
+      replayed: this.#subscription.replayed,
       lastError: this.#lastError,
     }
   }
@@ -331,48 +244,19 @@ class RedisPubSubBus implements RedisBus {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#generation++
+    this.#subscription.halt()
 
-    clearTimeout(this.#retry)
-    clearInterval(this.#heartbeat)
     this.#acks.closeAll()
     this.#subscribers.clear()
     this.#setState('closed')
     for (const waiter of this.#waiters) waiter.reject(new RedisClosedError('ready'))
     this.#waiters.clear()
 
-    for (const name of ['ready', 'close', 'message']) this.#subscriber.removeAllListeners(name)
-    this.#subscriber.disconnect()
+    this.#subscription.disconnect()
   }
 
-  /** The subscriber connection is ready, the first time or again: subscribe, then sync. */
-  async #connected(): Promise<void> {
-    const generation = ++this.#generation
-    this.#sequence.restart()
-
-    try {
-      await this.#subscriber.subscribe(this.#channel, this.#ackChannel)
-    } catch (error) {
-      if (generation !== this.#generation || this.#closed) return
-      this.#report(error, 'subscribing')
-      this.#subscriber.disconnect(true)
-      return
-    }
-
-    if (generation === this.#generation && !this.#closed) await this.#resync(generation)
-  }
-
-  #lost(error: unknown): void {
-    if (this.#closed) return
-
-    this.#generation++
-    this.#syncing = undefined
-    clearTimeout(this.#retry)
-    this.#retry = undefined
-    clearInterval(this.#heartbeat)
-    this.#heartbeat = undefined
-    this.#sequence.restart()
-
+  /** The subscription was lost: down until it is in step again. */
+  #down(error: unknown): void {
     if (this.#state !== 'down') {
       this.#lastError = error instanceof Error ? error.message : String(error)
       this.#setState('down')
@@ -380,73 +264,20 @@ class RedisPubSubBus implements RedisBus {
     }
   }
 
-  /** Runs the sync script, retrying with backoff while the command connection fails. */
-  async #resync(generation: number): Promise<void> {
-    if (this.#closed || generation !== this.#generation || this.#syncing === generation) return
-    this.#syncing = generation
-    this.#sequence.hold()
-
-    let reply: SyncReply
-    try {
-      const args = [this.#sequence.epoch ?? '', this.#sequence.applied, randomUUID()]
-      const raw = await call(this.#redis, 'sync', this.#timeoutMs, undefined, () =>
-        SYNC.run(this.#redis, this.#keys, args),
-      )
-      reply = parseSync(raw)
-    } catch (error) {
-      if (this.#syncing === generation) this.#syncing = undefined
-      if (this.#closed || generation !== this.#generation) return
-
-      this.#report(error, 'resynchronising')
-      this.#retry = setTimeout(() => {
-        this.#retry = undefined
-        void this.#resync(generation)
-      }, this.#retryDelayMs)
-      this.#retry.unref()
-      this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, 2_000)
-      return
-    }
-
-    if (this.#syncing === generation) this.#syncing = undefined
-    if (this.#closed || generation !== this.#generation) return
-
-    const outcome = this.#sequence.synced(reply)
-    this.#replayed += outcome.replayed
-    if (this.#sequence.inStep) this.#inStep(outcome)
-  }
-
+  /** In step after a sync: listening, and the subscribers hear of what they missed. */
   #inStep(outcome: SyncOutcome): void {
     const started = this.#state !== 'listening'
-    this.#retryDelayMs = 100
     this.#setState('listening')
 
     if (started) {
       for (const waiter of this.#waiters) waiter.resolve()
       this.#waiters.clear()
-      this.#startHeartbeat()
+      this.#subscription.startHeartbeat()
     }
     if (started || outcome.reset || outcome.replayed > 0) {
       this.#events.emit('synced', outcome)
       this.#tell('telling a subscriber it is connected', (subscriber) => subscriber.connected())
     }
-  }
-
-  #message(channel: string, text: string): void {
-    if (channel === this.#ackChannel) {
-      const [id, by] = text.split(' ')
-      if (id !== undefined && by !== undefined) this.#acks.confirm(id, by)
-      return
-    }
-    if (channel !== this.#channel) return
-
-    const envelope = parseEnvelope(text)
-    if (envelope === undefined) {
-      // Its number is unknown; the next message or heartbeat finds the gap and syncs.
-      this.#report(new Error(`an unreadable message on ${channel}`), 'receiving')
-      return
-    }
-
-    this.#sequence.receive(envelope)
   }
 
   #apply(envelope: Envelope): void {
@@ -490,30 +321,6 @@ class RedisPubSubBus implements RedisBus {
     }
   }
 
-  #startHeartbeat(): void {
-    if (this.#heartbeatMs === 0) return
-
-    clearInterval(this.#heartbeat)
-    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatMs)
-    this.#heartbeat.unref()
-  }
-
-  /** Checks the subscription answers, then syncs; a silent one is reopened. */
-  #beat(): void {
-    const generation = this.#generation
-
-    call(this.#subscriber, 'heartbeat', this.#heartbeatMs, undefined, () =>
-      this.#subscriber.ping(),
-    ).then(
-      () => this.#resync(generation),
-      (error: unknown) => {
-        if (this.#closed || generation !== this.#generation) return
-        this.#report(error, 'heartbeat')
-        this.#subscriber.disconnect(true)
-      },
-    )
-  }
-
   #setState(state: RedisBusState): void {
     if (state === this.#state) return
 
@@ -525,28 +332,4 @@ class RedisPubSubBus implements RedisBus {
     this.#lastError = error instanceof Error ? error.message : String(error)
     this.#events.emit('error', { error, during })
   }
-}
-
-function parseSync(raw: unknown): SyncReply {
-  const [epoch, sequence, verdict, log] = (Array.isArray(raw) ? raw : []) as unknown[]
-  if (
-    typeof epoch !== 'string' ||
-    typeof sequence !== 'number' ||
-    (verdict !== 'current' && verdict !== 'reset' && verdict !== 'replay')
-  ) {
-    throw new RedisUnavailableError('sync', 'the sync script answered in an unexpected shape')
-  }
-
-  return { epoch, sequence, verdict, log: Array.isArray(log) ? (log as string[]) : [] }
-}
-
-function checkChannel(channel: unknown): string {
-  if (typeof channel !== 'string' || !/^[A-Za-z0-9_.:{}-]{1,128}$/.test(channel)) {
-    throw new TypeError(
-      'createRedisBus: options.channel must be 1-128 characters of [A-Za-z0-9_.:{}-], ' +
-        `received ${typeof channel === 'string' ? JSON.stringify(channel) : String(channel)}`,
-    )
-  }
-
-  return channel
 }

@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
-import { collect, inOrder, pick } from './batch'
-import type { BusSubscriber, InvalidationBus, InvalidationMessage } from './bus'
+import type { LRUCache } from 'lru-cache'
+import { collect, inOrder } from './batch'
 import { type Clock, systemClock } from './clock'
-import { isCacheMissingValueError } from './errors'
+import { Entries, type Entry } from './entries'
 import { type CacheEvents, type CacheListener, Emitter } from './events'
-import {
-  abandonable,
-  callLoader,
-  Flight,
-  noop,
-  type Outcome,
-  underDeadline,
-  valueOfOutcome,
-} from './flight'
+import { abandonable, type Flight, valueOfOutcome } from './flight'
 import { type InvalidationTarget, resolveInvalidation } from './invalidation'
+import { Invalidator } from './invalidator'
 import { checkCacheKey, entryTags } from './keys'
-import type { CacheLogger } from './logger'
+import { Loads } from './loads'
 import {
   type CacheOptions,
   type GetOptions,
@@ -24,19 +16,12 @@ import {
   type ResolvedCacheOptions,
   resolveCacheOptions,
 } from './options'
-import { Propagation } from './propagation'
+import type { Propagation } from './propagation'
 import { asCoalesced, valueOfResult } from './results'
+import { sharedTiers } from './shared-tiers'
 import { estimateBytes } from './size'
 import { Standing, TagVersions } from './tag-versions'
-import {
-  asRead,
-  type Expiry,
-  FailedLoad,
-  FromStore,
-  type Lifetimes,
-  TieredLoad,
-  type TieredOutcome,
-} from './tiered-load'
+import { asRead, type TieredLoad } from './tiered-load'
 import type {
   BatchLoader,
   CacheResult,
@@ -45,34 +30,6 @@ import type {
   Loader,
   SetOptions,
 } from './types'
-
-interface Entry {
-  readonly value: unknown
-  readonly tags: readonly string[]
-  /** The invalidation sequence number when the load that produced it started. */
-  readonly sequence: number
-  readonly loadedAt: number
-  /** Mutable so a soft invalidation of the key can end freshness in place. */
-  freshUntil: number
-  readonly graceUntil: number
-  /**
-   * The promise every hit on this entry returns, made by the first hit. Sharing one settled
-   * promise is safe (awaiting it runs each caller's continuation in the caller's own async
-   * context) and spares a hit its only allocation.
-   */
-  resolved: Promise<unknown> | undefined
-}
-
-interface Launched {
-  readonly loaded: Promise<unknown>
-  readonly done: Promise<void>
-}
-
-/** Below this many recorded tag versions, old versions are never pruned. */
-const PRUNE_FLOOR = 10_000
-
-/** Bytes charged per entry for its bookkeeping, on top of `sizeOf` of its value. */
-const ENTRY_OVERHEAD_BYTES = 160
 
 /**
  * A cache-first executor: reads go to memory first and to the loader only when no fresh
@@ -83,15 +40,15 @@ const ENTRY_OVERHEAD_BYTES = 160
  */
 export class Cache {
   readonly #options: ResolvedCacheOptions
+  /** The memory tier's LRU, read directly by the hot path. */
   readonly #memory: LRUCache<string, Entry>
+  readonly #entries: Entries
   readonly #flights = new Map<string, Flight<unknown>>()
   readonly #versions = new TagVersions()
   readonly #events = new Emitter()
   readonly #clock: Clock
-  readonly #random: () => number
-  readonly #sizeOf: (value: unknown, key: string) => number
-  readonly #logger: CacheLogger | undefined
-  readonly #bus: InvalidationBus | undefined
+  readonly #loads: Loads
+  readonly #invalidator: Invalidator
   readonly #origin = randomUUID()
   readonly #unsubscribe: (() => void) | undefined
   /** Present with a store or a bus: carries invalidations to them, with an outbox. */
@@ -100,60 +57,54 @@ export class Cache {
   readonly #tier: TieredLoad | undefined
 
   #hits = 0
-  #misses = 0
   #coalesced = 0
-  #staleServed = 0
-  #loadErrors = 0
-  #discarded = 0
-  #evictions = 0
-  #invalidations = 0
-  #storeHits = 0
-  #resets = 0
-  #pruneAt = PRUNE_FLOOR
 
   constructor(options: CacheOptions = {}) {
     this.#options = resolveCacheOptions(options)
     this.#clock = options.clock ?? systemClock
-    this.#random = options.random ?? Math.random
-    this.#sizeOf = options.sizeOf ?? estimateBytes
-    this.#logger = options.logger
-    this.#bus = options.bus
 
-    this.#memory = new LRUCache<string, Entry>({
-      maxSize: this.#options.maxBytes,
-      maxEntrySize: this.#options.maxEntryBytes,
-      dispose: (_entry, key, reason) => {
-        if (reason !== 'evict') return
+    this.#entries = new Entries({
+      maxBytes: this.#options.maxBytes,
+      maxEntryBytes: this.#options.maxEntryBytes,
+      ttlJitter: this.#options.ttlJitter,
+      clock: this.#clock,
+      random: options.random ?? Math.random,
+      sizeOf: options.sizeOf ?? estimateBytes,
+      versions: this.#versions,
+      events: this.#events,
+    })
+    this.#memory = this.#entries.memory
 
-        this.#evictions++
-        if (this.#events.has('evict')) this.#events.emit('evict', { key })
-      },
+    const tiers = sharedTiers({
+      store: options.store,
+      bus: options.bus,
+      namespace: this.namespace,
+      maxPendingBytes: this.#options.maxPendingBytes,
+      clock: this.#clock,
+      expiry: (lifetimes) => this.#entries.expiry(lifetimes),
+      report: (error, during) => this.#events.emit('error', { error, during }),
+    })
+    this.#propagation = tiers.propagation
+    this.#tier = tiers.tier
+
+    const shared = { flights: this.#flights, versions: this.#versions, entries: this.#entries }
+    this.#loads = new Loads({
+      ...shared,
+      options: this.#options,
+      tier: this.#tier,
+      events: this.#events,
+      clock: this.#clock,
+      logger: options.logger,
+    })
+    this.#invalidator = new Invalidator({
+      ...shared,
+      events: this.#events,
+      namespace: this.namespace,
+      origin: this.#origin,
     })
 
-    const report = (error: unknown, during: string) => this.#events.emit('error', { error, during })
-    const store = options.store
-    this.#propagation =
-      store === undefined && this.#bus === undefined
-        ? undefined
-        : new Propagation({
-            store,
-            bus: this.#bus,
-            maxPendingBytes: this.#options.maxPendingBytes,
-            report,
-          })
-    this.#tier =
-      store === undefined || this.#propagation === undefined
-        ? undefined
-        : new TieredLoad({
-            store,
-            namespace: this.namespace,
-            clock: this.#clock,
-            propagation: this.#propagation,
-            expiry: (lifetimes) => this.#expiry(lifetimes),
-            report,
-          })
-
-    this.#unsubscribe = this.#bus?.subscribe(this.#subscriber())
+    const connected = () => this.#propagation?.nudge()
+    this.#unsubscribe = options.bus?.subscribe(this.#invalidator.subscriber(connected))
   }
 
   /** The namespace this cache's keys and invalidations live in. */
@@ -266,7 +217,7 @@ export class Cache {
       }
 
       checkCacheKey(key, 'getMany')
-      if (entry !== undefined) this.#dropIfUnusable(key, entry)
+      if (entry !== undefined) this.#entries.dropIfUnusable(key, entry)
 
       const flight = this.#joinableFlight(key)
       if (flight === undefined) {
@@ -280,7 +231,7 @@ export class Cache {
     }
 
     if (missing.length > 0) {
-      for (const flight of this.#loadBatch(missing, loadMany, options)) {
+      for (const flight of this.#loads.batch(missing, loadMany, options)) {
         waits.push(collect(flight as Flight<T>, found))
       }
     }
@@ -306,9 +257,9 @@ export class Cache {
     const ttlMs = perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs', 'set')
     const graceMs = perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs', 'set')
     const tags = entryTags(key, options?.tags)
-    const expiry = this.#expiry({ ttlMs, graceMs })
+    const expiry = this.#entries.expiry({ ttlMs, graceMs })
 
-    this.#store(key, value, tags, this.#versions.sequence, expiry)
+    this.#entries.store(key, value, tags, this.#versions.sequence, expiry)
     this.#tier?.write(key, value, tags, expiry)
   }
 
@@ -332,10 +283,7 @@ export class Cache {
   async invalidate(target: InvalidationTarget): Promise<void> {
     const { tags, keys, mode } = resolveInvalidation(target)
 
-    this.#apply(tags, keys, mode === 'soft')
-    if (this.#events.has('invalidate')) {
-      this.#events.emit('invalidate', { tags, keys, mode, remote: false })
-    }
+    this.#invalidator.apply(tags, keys, mode, false)
 
     if (this.#propagation !== undefined) {
       const message = { namespace: this.namespace, origin: this.#origin, tags, keys, mode }
@@ -354,23 +302,23 @@ export class Cache {
 
   /** Counters and sizes at this moment. */
   stats(): CacheStats {
-    const reads = this.#hits + this.#misses + this.#coalesced
+    const reads = this.#hits + this.#loads.misses + this.#coalesced
 
     return {
       hits: this.#hits,
-      misses: this.#misses,
+      misses: this.#loads.misses,
       coalesced: this.#coalesced,
-      staleServed: this.#staleServed,
-      loadErrors: this.#loadErrors,
-      discarded: this.#discarded,
-      evictions: this.#evictions,
-      invalidations: this.#invalidations,
+      staleServed: this.#loads.staleServed,
+      loadErrors: this.#loads.loadErrors,
+      discarded: this.#loads.discarded,
+      evictions: this.#entries.evictions,
+      invalidations: this.#invalidator.invalidations,
       hitRatio: reads === 0 ? 0 : this.#hits / reads,
       entries: this.#memory.size,
       bytes: this.#memory.calculatedSize,
       tagVersions: this.#versions.size,
-      storeHits: this.#storeHits,
-      resets: this.#resets,
+      storeHits: this.#loads.storeHits,
+      resets: this.#invalidator.resets,
       pendingInvalidations: this.#propagation?.pending ?? 0,
     }
   }
@@ -409,7 +357,7 @@ export class Cache {
       throw new TypeError(`get: loader must be a function, received ${typeof loader}`)
     }
 
-    if (entry !== undefined) this.#dropIfUnusable(key, entry)
+    if (entry !== undefined) this.#entries.dropIfUnusable(key, entry)
 
     const joined = this.#joinableFlight(key) as Flight<T> | undefined
     if (joined !== undefined) {
@@ -419,224 +367,9 @@ export class Cache {
       return abandonable(joined.outcome, options?.signal).then(asCoalesced)
     }
 
-    const previous = this.#flights.get(key)
-    const timeoutMs = perCallDuration(
-      options?.loadTimeoutMs,
-      this.#options.loadTimeoutMs,
-      'loadTimeoutMs',
-    )
-    const tags = entryTags(key, options?.tags)
-    const lifetimes = this.#lifetimes(options)
-    const run = this.#tier === undefined ? loader : this.#tier.one(key, tags, lifetimes, loader)
-    const launched = this.#launch(run, previous?.loaderDone, timeoutMs, key)
-    const flight = this.#track<T>(key, tags, launched, launched.loaded, lifetimes)
+    const flight = this.#loads.one(key, loader, options)
 
     return abandonable(flight.outcome, options?.signal).then(asRead)
-  }
-
-  #loadBatch<T>(
-    keys: string[],
-    loadMany: BatchLoader<T>,
-    options: GetManyOptions | undefined,
-  ): Array<Flight<T>> {
-    if (typeof loadMany !== 'function') {
-      throw new TypeError(`getMany: loadMany must be a function, received ${typeof loadMany}`)
-    }
-
-    const previous = keys.flatMap((key) => this.#flights.get(key)?.loaderDone ?? [])
-    const timeoutMs = perCallDuration(
-      options?.loadTimeoutMs,
-      this.#options.loadTimeoutMs,
-      'loadTimeoutMs',
-    )
-    const tagsByKey = new Map<string, readonly string[]>()
-    for (const key of keys) {
-      const given = typeof options?.tags === 'function' ? options.tags(key) : options?.tags
-      tagsByKey.set(key, entryTags(key, given))
-    }
-    const tagsOf = (key: string) => tagsByKey.get(key) as readonly string[]
-    const lifetimes = this.#lifetimes(options)
-    const run =
-      this.#tier === undefined
-        ? (signal: AbortSignal) => loadMany(keys, signal)
-        : this.#tier.many(keys, tagsOf, lifetimes, loadMany as BatchLoader<unknown>)
-    const waitFor = previous.length === 0 ? undefined : Promise.all(previous)
-    const launched = this.#launch(run, waitFor, timeoutMs, keys[0] as string)
-
-    return keys.map((key) => {
-      const loaded = launched.loaded.then((values) => pick(values, key))
-
-      return this.#track<T>(key, tagsOf(key), launched, loaded, lifetimes)
-    })
-  }
-
-  /**
-   * Calls the loader once `previous` (an earlier load of the same key) is done, under the
-   * load deadline. The deadline runs from now, waiting included, so a hung earlier load
-   * turns into a timeout and a stale fallback rather than an endless wait.
-   */
-  #launch(
-    run: (signal: AbortSignal) => unknown,
-    previous: Promise<unknown> | undefined,
-    timeoutMs: number | undefined,
-    key: string,
-  ): Launched {
-    const controller = new AbortController()
-    const started =
-      previous === undefined
-        ? callLoader(run, controller.signal)
-        : previous.then(() => callLoader(run, controller.signal))
-    const loaded =
-      timeoutMs === undefined ? started : underDeadline(started, controller, key, timeoutMs)
-    const done = loaded.then(noop, noop)
-
-    return { loaded, done }
-  }
-
-  #track<T>(
-    key: string,
-    tags: readonly string[],
-    launched: Launched,
-    loaded: Promise<unknown>,
-    lifetimes: Lifetimes,
-  ): Flight<T> {
-    const flight = new Flight<T>(key, tags, this.#versions.sequence, launched.done)
-
-    flight.outcome = loaded.then(
-      (value) => this.#loaded(flight, value, lifetimes),
-      (error: unknown) => this.#failed(flight, error),
-    )
-
-    this.#flights.set(key, flight as Flight<unknown>)
-    this.#misses++
-    if (this.#events.has('miss')) this.#events.emit('miss', { key })
-
-    return flight
-  }
-
-  #lifetimes(options: GetOptions | GetManyOptions | undefined): Lifetimes {
-    const shouldStore = options?.shouldStore
-    if (shouldStore !== undefined && typeof shouldStore !== 'function') {
-      throw new TypeError(
-        `options.shouldStore must be a function of the value, received ${typeof shouldStore}`,
-      )
-    }
-
-    return {
-      ttlMs: perCallDuration(options?.ttlMs, this.#options.ttlMs, 'ttlMs'),
-      graceMs: perCallDuration(options?.graceMs, this.#options.graceMs, 'graceMs'),
-      shouldStore: shouldStore as ((value: unknown) => boolean) | undefined,
-    }
-  }
-
-  #loaded<T>(flight: Flight<T>, value: unknown, lifetimes: Lifetimes): TieredOutcome<T> {
-    if (value instanceof FromStore) return this.#fromStore(flight, value)
-    if (value instanceof FailedLoad) return this.#failed(flight, value.error)
-
-    this.#land(flight)
-    if (this.#overlapped(flight)) {
-      this.#discarded++
-      if (this.#events.has('discarded')) this.#events.emit('discarded', { key: flight.key })
-    } else if (lifetimes.shouldStore?.(value) === false) {
-      // Not kept, and nothing older may stand in for it later: the source just said so.
-      this.#memory.delete(flight.key)
-    } else {
-      this.#store(flight.key, value, flight.tags, flight.sequence, this.#expiry(lifetimes))
-    }
-
-    return { value: value as T, stale: false, ageMs: 0 }
-  }
-
-  /** An answer of the shared store: a fresh entry it held, or a stale one the loader failed. */
-  #fromStore<T>(flight: Flight<T>, found: FromStore): TieredOutcome<T> {
-    const { entry } = found
-    if (found.stale) return this.#failed(flight, found.error, entry)
-
-    this.#land(flight)
-    this.#storeHits++
-    if (!this.#overlapped(flight)) {
-      this.#store(flight.key, entry.value, flight.tags, flight.sequence, entry)
-    }
-
-    const ageMs = this.#clock.now() - entry.loadedAt
-
-    return { value: entry.value as T, stale: false, ageMs, fromStore: true }
-  }
-
-  /** Whether an invalidation reached the load's key or tags while it ran. */
-  #overlapped(flight: Flight<unknown>): boolean {
-    return (
-      flight.fenced || this.#versions.standing(flight.tags, flight.sequence) !== Standing.Current
-    )
-  }
-
-  /**
-   * A failed load: answered by the memory tier's entry inside its grace window, or else by
-   * the shared store's (`fallback`), flagged stale; otherwise the error is rethrown.
-   */
-  #failed<T>(
-    flight: Flight<T>,
-    error: unknown,
-    fallback?: Expiry & { value: unknown },
-  ): Outcome<T> {
-    this.#land(flight)
-    if (isCacheMissingValueError(error)) throw error
-
-    const key = flight.key
-    this.#loadErrors++
-    if (this.#events.has('loadError')) this.#events.emit('loadError', { key, error })
-
-    const memory = this.#memory.peek(key)
-    const entry = memory !== undefined && this.#canFallBack(memory) ? memory : fallback
-    if (entry === undefined) throw error
-
-    const ageMs = this.#clock.now() - entry.loadedAt
-    this.#staleServed++
-    if (this.#events.has('stale')) this.#events.emit('stale', { key, ageMs, error })
-    this.#logger?.warn({ key, ageMs, err: error }, 'cache served a stale entry: loading failed')
-
-    return { value: entry.value as T, stale: true, ageMs }
-  }
-
-  /** Removes a settled flight from the table, unless a newer load of its key took its place. */
-  #land(flight: Flight<unknown>): void {
-    if (this.#flights.get(flight.key) === flight) this.#flights.delete(flight.key)
-  }
-
-  #store(
-    key: string,
-    value: unknown,
-    tags: readonly string[],
-    sequence: number,
-    expiry: Expiry,
-  ): void {
-    const bytes = this.#sizeOf(value, key) + ENTRY_OVERHEAD_BYTES + key.length * 2
-    if (!(bytes > 0 && bytes <= this.#options.maxEntryBytes)) {
-      // Too large to keep (or an unusable size): the callers got it, later reads load again.
-      this.#memory.delete(key)
-      return
-    }
-
-    const entry: Entry = {
-      value,
-      tags,
-      sequence,
-      loadedAt: expiry.loadedAt,
-      freshUntil: expiry.freshUntil,
-      graceUntil: expiry.graceUntil,
-      resolved: undefined,
-    }
-
-    this.#memory.set(key, entry, { size: Math.ceil(bytes) })
-  }
-
-  /** When an entry loaded now stops being fresh, and stops being usable at all. */
-  #expiry(lifetimes: Pick<Lifetimes, 'ttlMs' | 'graceMs'>): Expiry {
-    const now = this.#clock.now()
-    const jitter = this.#options.ttlJitter === 0 ? 0 : this.#options.ttlJitter * this.#random()
-    const freshUntil = now + lifetimes.ttlMs * (1 - jitter)
-
-    return { loadedAt: now, freshUntil, graceUntil: freshUntil + lifetimes.graceMs }
   }
 
   /** A load under way of `key` that a new reader may join, if nothing it depends on changed. */
@@ -647,106 +380,6 @@ export class Cache {
     const standing = this.#versions.standing(flight.tags, flight.sequence)
 
     return standing === Standing.Current ? flight : undefined
-  }
-
-  #canFallBack(entry: Entry): boolean {
-    return (
-      this.#clock.now() < entry.graceUntil &&
-      this.#versions.standing(entry.tags, entry.sequence) !== Standing.HardInvalidated
-    )
-  }
-
-  /** Reclaims an entry read past its grace window or after a hard invalidation. */
-  #dropIfUnusable(key: string, entry: Entry): void {
-    if (!this.#canFallBack(entry)) this.#memory.delete(key)
-  }
-
-  #apply(tags: readonly string[], keys: readonly string[], soft: boolean): void {
-    if (tags.length > 0) this.#versions.invalidate(tags, soft)
-
-    for (const key of keys) {
-      const flight = this.#flights.get(key)
-      if (flight !== undefined) flight.fenced = true
-
-      if (!soft) {
-        this.#memory.delete(key)
-        continue
-      }
-
-      const entry = this.#memory.peek(key)
-      if (entry !== undefined) entry.freshUntil = Number.NEGATIVE_INFINITY
-    }
-
-    this.#invalidations++
-    if (this.#versions.size > this.#pruneAt) this.#prune()
-  }
-
-  /**
-   * Keeps the table of tag versions from growing without bound when many distinct tags are
-   * invalidated (one per user, say). Versions older than every live entry and load can no
-   * longer change a verdict and are dropped; entries found hard-invalidated on the way are
-   * reclaimed. The scan is linear in the entries held, and runs only when the table has
-   * doubled since the last one, so its cost per invalidation stays constant on average.
-   */
-  #prune(): void {
-    let oldest = this.#versions.sequence
-    const unusable: string[] = []
-
-    for (const [key, entry] of this.#memory.entries()) {
-      if (!this.#canFallBack(entry)) unusable.push(key)
-      else if (entry.sequence < oldest) oldest = entry.sequence
-    }
-
-    for (const flight of this.#flights.values()) {
-      if (flight.sequence < oldest) oldest = flight.sequence
-    }
-
-    for (const key of unusable) this.#memory.delete(key)
-
-    this.#versions.forgetBefore(oldest)
-    this.#pruneAt = Math.max(PRUNE_FLOOR, this.#versions.size * 2)
-  }
-
-  /** What the bus calls on this cache. */
-  #subscriber(): BusSubscriber {
-    return {
-      invalidate: (message) => this.#receive(message),
-      reset: () => this.#reset(),
-      connected: () => this.#propagation?.nudge(),
-    }
-  }
-
-  #receive(message: InvalidationMessage): void {
-    if (message.namespace !== this.namespace || message.origin === this.#origin) return
-    if (message.all === true) {
-      this.#reset()
-      return
-    }
-
-    try {
-      const { tags, keys, mode } = resolveInvalidation({
-        tags: message.tags,
-        keys: message.keys,
-        mode: message.mode,
-      })
-
-      this.#apply(tags, keys, mode === 'soft')
-      if (this.#events.has('invalidate')) {
-        this.#events.emit('invalidate', { tags, keys, mode, remote: true })
-      }
-    } catch (error) {
-      this.#events.emit('error', { error, during: 'receiving an invalidation' })
-    }
-  }
-
-  /**
-   * Forgets everything a missed invalidation could have reached: the whole memory tier, and
-   * every load under way (their results still answer their callers but are not stored).
-   */
-  #reset(): void {
-    for (const flight of this.#flights.values()) flight.fenced = true
-    this.#memory.clear()
-    this.#resets++
   }
 }
 

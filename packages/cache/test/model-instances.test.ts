@@ -4,17 +4,27 @@ import {
   type CacheResult,
   createCache,
   createMemoryStore,
-  entityTag,
   type InvalidationBus,
   type InvalidationMessage,
   type PublishReport,
   type SharedStore,
   tagsForWrite,
-  userEntityTag,
-  userKey,
 } from '@ballast/cache'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  boundChecked,
+  ClockCommand,
+  KINDS,
+  type Kind,
+  keyOf,
+  MAX_BYTES,
+  SourceCommand,
+  SourceDown,
+  tagsOf,
+  VALUE_BYTES,
+  type Value,
+} from './model-support'
 import { ManualClock } from './support'
 
 /**
@@ -40,20 +50,10 @@ import { ManualClock } from './support'
  */
 
 const USERS = [1, 2] as const
-const KINDS = ['list', 'detail'] as const
 const INSTANCES = [0, 1] as const
-const MAX_BYTES = 1_500
-const VALUE_BYTES = 200
 
 type User = (typeof USERS)[number]
-type Kind = (typeof KINDS)[number]
 type Instance = (typeof INSTANCES)[number]
-
-interface Value {
-  readonly user: User
-  readonly kind: Kind
-  readonly revision: number
-}
 
 interface Write {
   readonly user: User
@@ -62,8 +62,6 @@ interface Write {
   /** The bus sequence number its message was published under, once it was. */
   sequence: number | undefined
 }
-
-class SourceDown extends Error {}
 
 interface Model {
   readonly revision: Map<User, number>
@@ -84,14 +82,6 @@ interface Real {
   readonly store: ScheduledStore
   readonly clock: ManualClock
   readonly scheduler: fc.Scheduler
-}
-
-function keyOf(user: User, kind: Kind): string {
-  return kind === 'list' ? userKey(user, 'items:list') : userKey(user, 'items:get', { id: user })
-}
-
-function tagsOf(user: User, kind: Kind): string[] {
-  return kind === 'list' ? [userEntityTag(user, 'item')] : [entityTag('item', user)]
 }
 
 /** Marks a write's message with the write's index, so the model can follow it. */
@@ -325,7 +315,7 @@ function read(model: Model, real: Real, instance: Instance, user: User, kind: Ki
     if (count > 1) model.violations.push(`(c) ${count} loads of ${running} at once`)
 
     const failing = model.failing
-    const value: Value = { user, kind, revision: model.revision.get(user) ?? 0 }
+    const value: Value<User> = { user, kind, revision: model.revision.get(user) ?? 0 }
 
     return real.scheduler.schedule(Promise.resolve(), `load ${running}`).then(() => {
       model.running.set(running, (model.running.get(running) ?? 1) - 1)
@@ -336,7 +326,7 @@ function read(model: Model, real: Real, instance: Instance, user: User, kind: Ki
     })
   }
 
-  const judge = (result: CacheResult<Value>) => {
+  const judge = (result: CacheResult<Value<User>>) => {
     const { value, provenance } = result
     const what = `${provenance} read of ${user}/${kind} on ${instance}`
 
@@ -358,7 +348,7 @@ function read(model: Model, real: Real, instance: Instance, user: User, kind: Ki
 
   const cache = real.caches[instance] as Cache
   return cache
-    .getWithInfo<Value>(key, loader, { tags: tagsOf(user, kind) })
+    .getWithInfo<Value<User>>(key, loader, { tags: tagsOf(user, kind) })
     .then(judge, (error) => {
       if (!(error instanceof SourceDown)) model.violations.push(`unexpected error ${error}`)
       return undefined
@@ -435,38 +425,6 @@ class FaultCommand implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-class SourceCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly failing: boolean) {}
-
-  check(): boolean {
-    return true
-  }
-
-  async run(model: Model): Promise<void> {
-    model.failing = this.failing
-  }
-
-  toString(): string {
-    return this.failing ? 'source fails' : 'source recovers'
-  }
-}
-
-class ClockCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly ms: number) {}
-
-  check(): boolean {
-    return true
-  }
-
-  async run(_model: Model, real: Real): Promise<void> {
-    real.clock.advance(this.ms)
-  }
-
-  toString(): string {
-    return `clock +${this.ms}ms`
-  }
-}
-
 const instance = fc.constantFrom(...INSTANCES)
 const user = fc.constantFrom(...USERS)
 const faults: Fault[] = ['drop', 'disconnect', 'reconnect', 'store down', 'store up', 'retry']
@@ -490,8 +448,8 @@ const commands = fc.commands(
     writes,
     writes,
     fc.tuple(instance, fc.constantFrom(...faults)).map(([i, fault]) => new FaultCommand(i, fault)),
-    fc.boolean().map((failing) => new SourceCommand(failing)),
-    fc.integer({ min: 1, max: 3_000 }).map((ms) => new ClockCommand(ms)),
+    fc.boolean().map((failing) => new SourceCommand<Model, Real>(failing)),
+    fc.integer({ min: 1, max: 3_000 }).map((ms) => new ClockCommand<Model, Real>(ms)),
   ],
   { maxCommands: 80, size: 'large' },
 )
@@ -557,7 +515,9 @@ describe('two cache instances with a shared store and a lossy bus, against a mod
           }),
         )
         const real: Real = { caches, bus, store, clock, scheduler }
-        const checked = [...cmds].map((command) => boundChecked(command, MAX_BYTES))
+        const checked = [...cmds].map((command) =>
+          boundChecked(command, MAX_BYTES, (real) => real.caches),
+        )
 
         await fc.scheduledModelRun(scheduler, () => ({ model, real }), checked)
         await scheduler.waitAll()
@@ -586,22 +546,3 @@ describe('two cache instances with a shared store and a lossy bus, against a mod
     )
   })
 })
-
-/** Wraps a command so property (d) is checked after every step. */
-function boundChecked(
-  command: fc.AsyncCommand<Model, Real>,
-  maxBytes: number,
-): fc.AsyncCommand<Model, Real> {
-  return {
-    check: (model) => command.check(model),
-    run: async (model, real) => {
-      await command.run(model, real)
-
-      for (const cache of real.caches) {
-        const bytes = cache.stats().bytes
-        if (bytes > maxBytes) model.violations.push(`(d) ${bytes} bytes held`)
-      }
-    },
-    toString: () => command.toString(),
-  }
-}

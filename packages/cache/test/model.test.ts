@@ -1,14 +1,19 @@
-import {
-  type Cache,
-  type CacheResult,
-  createCache,
-  entityTag,
-  tagsForWrite,
-  userEntityTag,
-  userKey,
-} from '@ballast/cache'
+import { type Cache, type CacheResult, createCache, tagsForWrite } from '@ballast/cache'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import {
+  boundChecked,
+  ClockCommand,
+  KINDS,
+  type Kind,
+  keyOf,
+  MAX_BYTES,
+  SourceCommand,
+  SourceDown,
+  tagsOf,
+  VALUE_BYTES,
+  type Value,
+} from './model-support'
 import { ManualClock } from './support'
 
 /**
@@ -30,20 +35,8 @@ import { ManualClock } from './support'
  */
 
 const USERS = [1, 2, 3] as const
-const KINDS = ['list', 'detail'] as const
-const MAX_BYTES = 1_500
-const VALUE_BYTES = 200
 
 type User = (typeof USERS)[number]
-type Kind = (typeof KINDS)[number]
-
-interface Value {
-  readonly user: User
-  readonly kind: Kind
-  readonly revision: number
-}
-
-class SourceDown extends Error {}
 
 interface Model {
   /** What the source holds, per user. */
@@ -62,14 +55,6 @@ interface Real {
   readonly cache: Cache
   readonly clock: ManualClock
   readonly scheduler: fc.Scheduler
-}
-
-function keyOf(user: User, kind: Kind): string {
-  return kind === 'list' ? userKey(user, 'items:list') : userKey(user, 'items:get', { id: user })
-}
-
-function tagsOf(user: User, kind: Kind): string[] {
-  return kind === 'list' ? [userEntityTag(user, 'item')] : [entityTag('item', user)]
 }
 
 class ReadCommand implements fc.AsyncCommand<Model, Real> {
@@ -94,7 +79,7 @@ class ReadCommand implements fc.AsyncCommand<Model, Real> {
       if (running > 1) model.violations.push(`(c) ${running} loads of ${key} at once`)
 
       const failing = model.failing
-      const value: Value = {
+      const value: Value<User> = {
         user: this.user,
         kind: this.kind,
         revision: model.revision.get(this.user) ?? 0,
@@ -110,7 +95,7 @@ class ReadCommand implements fc.AsyncCommand<Model, Real> {
       })
     }
 
-    const reading = real.cache.getWithInfo<Value>(key, loader, {
+    const reading = real.cache.getWithInfo<Value<User>>(key, loader, {
       tags: tagsOf(this.user, this.kind),
     })
 
@@ -124,7 +109,7 @@ class ReadCommand implements fc.AsyncCommand<Model, Real> {
 
   judge(
     model: Model,
-    result: CacheResult<Value>,
+    result: CacheResult<Value<User>>,
     mustSee: number,
     mustSeeEvenStale: number,
     failuresAtStart: number,
@@ -188,38 +173,6 @@ class WriteCommand implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-class SourceCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly failing: boolean) {}
-
-  check(): boolean {
-    return true
-  }
-
-  async run(model: Model): Promise<void> {
-    model.failing = this.failing
-  }
-
-  toString(): string {
-    return this.failing ? 'source fails' : 'source recovers'
-  }
-}
-
-class ClockCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly ms: number) {}
-
-  check(): boolean {
-    return true
-  }
-
-  async run(_model: Model, real: Real): Promise<void> {
-    real.clock.advance(this.ms)
-  }
-
-  toString(): string {
-    return `clock +${this.ms}ms`
-  }
-}
-
 const user = fc.constantFrom(...USERS)
 const commands = fc.commands(
   [
@@ -231,8 +184,8 @@ const commands = fc.commands(
         fc.constantFrom('tags' as const, 'keys' as const),
       )
       .map(([u, mode, by]) => new WriteCommand(u, mode, by)),
-    fc.boolean().map((failing) => new SourceCommand(failing)),
-    fc.integer({ min: 1, max: 8_000 }).map((ms) => new ClockCommand(ms)),
+    fc.boolean().map((failing) => new SourceCommand<Model, Real>(failing)),
+    fc.integer({ min: 1, max: 8_000 }).map((ms) => new ClockCommand<Model, Real>(ms)),
   ],
   { maxCommands: 60, size: 'medium' },
 )
@@ -262,7 +215,9 @@ describe('createCache against a model of the source of truth', () => {
             running: new Map(),
             violations: [],
           }
-          const withBoundCheck = [...cmds].map((command) => boundChecked(command, MAX_BYTES))
+          const withBoundCheck = [...cmds].map((command) =>
+            boundChecked(command, MAX_BYTES, (real) => [real.cache]),
+          )
 
           await fc.scheduledModelRun(
             scheduler,
@@ -279,20 +234,3 @@ describe('createCache against a model of the source of truth', () => {
     },
   )
 })
-
-/** Wraps a command so property (d) is checked after every step. */
-function boundChecked(
-  command: fc.AsyncCommand<Model, Real>,
-  maxBytes: number,
-): fc.AsyncCommand<Model, Real> {
-  return {
-    check: (model) => command.check(model),
-    run: async (model, real) => {
-      await command.run(model, real)
-
-      const bytes = real.cache.stats().bytes
-      if (bytes > maxBytes) model.violations.push(`(d) ${bytes} bytes held`)
-    },
-    toString: () => command.toString(),
-  }
-}
