@@ -101,6 +101,7 @@ export class Cache {
       events: this.#events,
       namespace: this.namespace,
       origin: this.#origin,
+      resetKeepsStale: this.#options.resetKeepsStale,
     })
 
     const connected = () => this.#propagation?.nudge()

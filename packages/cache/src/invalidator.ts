@@ -15,6 +15,8 @@ export interface InvalidatorOptions {
   readonly versions: TagVersions
   readonly entries: Entries
   readonly events: Emitter
+  /** Whether a reset keeps entries as stale fallbacks instead of dropping them. */
+  readonly resetKeepsStale: boolean
 }
 
 /**
@@ -34,6 +36,7 @@ export class Invalidator {
   readonly #versions: TagVersions
   readonly #entries: Entries
   readonly #events: Emitter
+  readonly #resetKeepsStale: boolean
   #pruneAt = PRUNE_FLOOR
 
   constructor(options: InvalidatorOptions) {
@@ -43,6 +46,7 @@ export class Invalidator {
     this.#versions = options.versions
     this.#entries = options.entries
     this.#events = options.events
+    this.#resetKeepsStale = options.resetKeepsStale
   }
 
   /** Applies resolved tags and keys at once, then emits an `invalidate` event. */
@@ -92,12 +96,22 @@ export class Invalidator {
   }
 
   /**
-   * Forgets everything a missed invalidation could have reached: the whole memory tier, and
-   * every load under way (their results still answer their callers but are not stored).
+   * Stops trusting everything a missed invalidation could have reached: every load under
+   * way is fenced (its result still answers its callers but is not stored), and the memory
+   * tier is dropped, or with `resetKeepsStale` kept as soft-invalidated (never fresh, usable
+   * only as a flagged `stale` fallback).
    */
   reset(): void {
     for (const flight of this.#flights.values()) flight.fenced = true
-    this.#entries.memory.clear()
+
+    if (this.#resetKeepsStale) {
+      this.#entries.memory.forEach((entry) => {
+        entry.freshUntil = Number.NEGATIVE_INFINITY
+      })
+    } else {
+      this.#entries.memory.clear()
+    }
+
     this.resets++
   }
 

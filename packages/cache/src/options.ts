@@ -91,6 +91,18 @@ export interface CacheOptions {
    * @defaultValue `1048576` (1 MiB)
    */
   readonly maxPendingBytes?: number
+  /**
+   * What a reset keeps. A bus resets the cache when it may have missed messages (it
+   * reconnected, or a gap in its sequence showed). By default the memory tier is dropped,
+   * which honours every hard invalidation that may have been missed. With `true` its
+   * entries are kept as soft-invalidated: never fresh again, but usable as a flagged
+   * `stale` fallback when a load fails. A reset usually follows an outage, often while the
+   * source is still failing or its circuits are still open; keeping the entries keeps reads
+   * answering then, at the price that an entry a missed hard invalidation reached may still
+   * be served, flagged `stale`, during a failure (never as fresh).
+   * @defaultValue `false`
+   */
+  readonly resetKeepsStale?: boolean
 }
 
 /** Per-call settings of `get`, `getWithInfo` and `getMany`. */
@@ -135,6 +147,7 @@ export interface ResolvedCacheOptions {
   readonly loadTimeoutMs: number | undefined
   readonly namespace: string
   readonly maxPendingBytes: number
+  readonly resetKeepsStale: boolean
 }
 
 /** Applies defaults and rejects values that cannot work, naming the option and the value. */
@@ -188,6 +201,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     loadTimeoutMs: options.loadTimeoutMs,
     namespace,
     maxPendingBytes,
+    resetKeepsStale: resetKeepsStale(options.resetKeepsStale),
   }
 }
 
@@ -236,4 +250,13 @@ export function perCallDuration<V extends number | undefined>(
   checkDuration(name, value, caller)
 
   return value
+}
+
+function resetKeepsStale(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value === 'boolean') return value
+
+  throw new TypeError(
+    `createCache: options.resetKeepsStale must be a boolean, received ${typeof value}`,
+  )
 }

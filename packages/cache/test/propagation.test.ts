@@ -166,6 +166,22 @@ describe('createCache: a bus that may have missed messages', () => {
     expect(await read(cache, 'k', 'new', ['t'])).toMatchObject({ value: 'new' })
   })
 
+  it('with resetKeepsStale, keeps entries on a reset as fallbacks, never fresh', async () => {
+    const bus = new FlakyBus()
+    const cache = createCache({ bus, resetKeepsStale: true, graceMs: 60_000 })
+    await seed([cache], 'k', 'old', ['t'])
+
+    bus.reconnect()
+
+    expect(cache.stats()).toMatchObject({ resets: 1, entries: 1 })
+    expect(cache.getIfFresh('k')).toBeUndefined()
+    const failing = await cache.getWithInfo('k', async () => {
+      throw new Error('source down')
+    })
+    expect(failing).toMatchObject({ value: 'old', provenance: 'stale' })
+    expect(await read(cache, 'k', 'new', ['t'])).toMatchObject({ value: 'new' })
+  })
+
   it('keeps reading the shared store after a reset: the store judges its own entries', async () => {
     const { bus, a, b } = instances()
     await seed([a], 'k', 'stored', ['t'])
