@@ -184,11 +184,18 @@ export function fromPgPool(pool: PgPoolLike, options: PgPoolAdapterOptions = {})
     async transaction(work) {
       const client = await pool.connect()
       let broken = false
+      // The pool listens for errors of idle clients only. A checked-out client whose
+      // connection dies emits `error` too, and an `error` nobody listens to ends the
+      // process: the transaction's own query already rejects, so this only marks the client
+      // as broken, to be destroyed instead of reused.
+      const onError = () => {
+        broken = true
+      }
+      client.on('error', onError)
       try {
-        return await runTransaction(client, work, () => {
-          broken = true
-        })
+        return await runTransaction(client, work, onError)
       } finally {
+        client.off('error', onError)
         client.release(broken)
       }
     },
