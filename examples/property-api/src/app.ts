@@ -18,6 +18,9 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger
 }
 
+/** How long a client may take to send a whole request. */
+const REQUEST_TIMEOUT_MS = 10_000
+
 /** Request bodies larger than this are refused with 413 before they are parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024
 
@@ -30,6 +33,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client that stalls while sending its request must not hold a connection forever:
+    // past this, Node answers 408 and closes it.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Ids arrive in paths; a trailing slash or doubled slash must not become another route.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 64 },
     // One log line per event that matters (errors, budget violations, circuits), not two

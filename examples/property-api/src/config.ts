@@ -22,6 +22,15 @@ export interface Config {
    * Default `property-api:v1`; change the version part when cached values change shape.
    */
   readonly cacheNamespace: string
+  /** `CACHE_MAX_BYTES`: bytes the in-memory cache may hold. Default 64 MiB. */
+  readonly cacheMaxBytes: number
+  /** `CACHE_TTL_MS`: how long a cached read stays fresh. Default 300000 (5 minutes). */
+  readonly cacheTtlMs: number
+  /**
+   * `CACHE_GRACE_MS`: how long after that an entry may still answer, flagged stale, when the
+   * database fails. Default 3600000 (an hour).
+   */
+  readonly cacheGraceMs: number
   /** `LOG_LEVEL`: pino's level. Default `info`. */
   readonly logLevel: string
   /** `SEED_DEMO_DATA`: put demo landlords in an empty database. Default `true`. */
@@ -62,6 +71,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DATA_DIR ?? '.data'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     cacheNamespace: namespace(env.CACHE_NAMESPACE),
+    cacheMaxBytes: integer(env, 'CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+    cacheTtlMs: integer(env, 'CACHE_TTL_MS', 300_000, 1, 86_400_000),
+    cacheGraceMs: integer(env, 'CACHE_GRACE_MS', 3_600_000, 0, 7 * 86_400_000),
     logLevel,
     seedDemoData: flag(env, 'SEED_DEMO_DATA', true),
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 5_000, 0, 120_000),

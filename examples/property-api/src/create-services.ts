@@ -73,6 +73,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     graceMs: options.cacheGraceMs ?? 3_600_000,
     ttlJitter: 0.1,
     namespace: options.cacheNamespace ?? 'property-api:v1',
+    // A bus resets the cache when it reconnects after an outage, usually while circuits are
+    // still open: keep the entries as stale fallbacks so reads go on answering.
+    resetKeepsStale: true,
     ...clock,
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.bus === undefined ? {} : { bus: options.bus }),

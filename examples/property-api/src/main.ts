@@ -17,6 +17,9 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     redisUrl: config.redisUrl,
     cacheNamespace: config.cacheNamespace,
+    cacheBytes: config.cacheMaxBytes,
+    cacheTtlMs: config.cacheTtlMs,
+    cacheGraceMs: config.cacheGraceMs,
     logger,
     seedDemoData: config.seedDemoData,
     drainDelayMs: config.drainDelayMs,
@@ -59,5 +62,7 @@ function redacted(url: string): string {
 main().catch((error: unknown) => {
   const message = error instanceof ConfigError ? error.message : error
   pino().fatal({ err: message }, 'the server could not start')
-  process.exitCode = 1
+  // Exit now: what was opened before the failure (a pool, a Redis client) would otherwise
+  // keep a process alive that serves nothing. pino writes to stdout synchronously.
+  process.exit(1)
 })

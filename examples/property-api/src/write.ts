@@ -10,10 +10,12 @@ import type { Services } from './services'
  * landlord's next read sees the write. `tagsOf` names the tags from the write's result; a
  * `null` result (nothing was written: the row is not theirs) invalidates nothing.
  *
- * When the write's outcome is unknown (the deadline passed or the connection dropped after
- * the statement was sent, so it may still commit), the landlord's whole cache is dropped:
- * the answer is a 503, but a read that follows must not show data older than a write that
- * might have happened. Other landlords are untouched.
+ * When the write's outcome is unknown (the deadline passed or the connection dropped, so it
+ * may still commit), the landlord's entries are invalidated softly: the answer is a 503, and
+ * no read that follows serves as fresh data older than a write that might have happened,
+ * yet while the database is failing those reads still answer, flagged `X-Cache: stale`.
+ * Dropping the entries instead would turn every read of that landlord into an error for the
+ * rest of an outage. Other landlords are untouched.
  */
 export async function write<T>(
   services: Services,
@@ -28,7 +30,7 @@ export async function write<T>(
     result = await run()
   } catch (error) {
     if (isTimeoutError(error) || error instanceof DatabaseUnavailableError) {
-      await invalidateEverywhere(services, log, { user: landlordId })
+      await invalidateEverywhere(services, log, { user: landlordId, mode: 'soft' })
     }
     throw error
   }
