@@ -185,12 +185,18 @@ export async function exampleServerSuite(settings: HttpSettings): Promise<Measur
 
   return {
     name: 'Example server under load',
-    operation: `one HTTP request over loopback, ${settings.connections} connections, ${settings.seconds} s per target per round`,
+    operation:
+      `one HTTP request over loopback, ${settings.connections} connections, ` +
+      `${settings.seconds} s per target per round`,
     baseline: 'bare Fastify route',
     remarks: [
-      'The example server and the bare route run in processes of their own; autocannon runs in the benchmark process, on the same two cores.',
-      'Throughput share = requests per second over the bare route’s in the same round; latencies are the medians over rounds of each round’s percentile.',
-      `Database: ${process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'embedded PGlite'}.`,
+      'The example server and the bare route run in processes of their own; autocannon runs ' +
+        'in the benchmark process, on the same two cores.',
+      'Throughput share = requests per second over the bare route’s in the same round; ' +
+        'latencies are the medians over rounds of each round’s percentile.',
+      `Database: ${
+        process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'embedded PGlite'
+      }.`,
     ],
     rows: rows.map((row) => ({
       suite: 'Example server under load',
