@@ -42,6 +42,11 @@ export interface Config {
   readonly drainDelayMs: number
   /** `DRAIN_GRACE_MS`: how long requests in flight may take to finish. Default 10000. */
   readonly drainGraceMs: number
+  /**
+   * `REQUEST_TIMEOUT_MS`: how long a client may take to send a whole request before it is
+   * answered 408 and its connection closed. Default 10000.
+   */
+  readonly requestTimeoutMs: number
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -78,6 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: flag(env, 'SEED_DEMO_DATA', true),
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 5_000, 0, 120_000),
     drainGraceMs: integer(env, 'DRAIN_GRACE_MS', 10_000, 0, 300_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
   }
 }
 

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     seedDemoData: config.seedDemoData,
     drainDelayMs: config.drainDelayMs,
     drainGraceMs: config.drainGraceMs,
+    requestTimeoutMs: config.requestTimeoutMs,
   })
 
   const address = await server.app.listen({ port: config.port, host: config.host })

@@ -44,6 +44,8 @@ export interface ServerOptions extends Omit<ServicesOptions, 'db' | 'logger'> {
   readonly logger?: FastifyBaseLogger
   /** Put demo data in an empty database. @default true */
   readonly seedDemoData?: boolean
+  /** How long a client may take to send a whole request. @default 10000 */
+  readonly requestTimeoutMs?: number
   /** Drain timings; see `createHealth`. */
   readonly drainDelayMs?: number
   readonly drainGraceMs?: number
@@ -111,6 +113,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Server>
   const app = buildApp({
     services,
     metrics,
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   })
   // Registered first so the drain closes the HTTP side before what the routes use.

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ChildServer, startChildServer } from './support/child-server'
 import { backend, createTestDatabase, type TestDatabaseLocation } from './support/test-database'
@@ -13,6 +14,7 @@ beforeAll(async () => {
     ...(location.dataDir === undefined ? {} : { DATA_DIR: location.dataDir }),
     DRAIN_DELAY_MS: '400',
     DRAIN_GRACE_MS: '5000',
+    REQUEST_TIMEOUT_MS: '1000',
   })
 }, 60_000)
 
@@ -59,6 +61,26 @@ describe(`the server as a process, over a real port (${backend})`, () => {
     expect(metrics).toContain(
       'ballast_breaker_state{breaker="pg:list_properties",state="closed"} 1',
     )
+  })
+
+  it('answers 408 and closes the connection when a request body stalls', async () => {
+    const { port } = new URL(server.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    const answer = new Promise<string>((resolve) => {
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => resolve(text))
+    })
+
+    socket.write(
+      'POST /properties HTTP/1.1\r\nHost: localhost\r\n' +
+        `Authorization: Bearer ${ALICE}\r\nContent-Type: application/json\r\n` +
+        'Content-Length: 100\r\n\r\n{"name":',
+    )
+
+    expect(await answer).toMatch(/^HTTP\/1\.1 408 /)
   })
 
   it('drains on SIGTERM: readiness fails first, no accepted request fails, it exits', async () => {
