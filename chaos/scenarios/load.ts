@@ -1,5 +1,6 @@
-import autocannon, { type AutocannonRequest } from 'autocannon'
+import type autocannon from 'autocannon'
 import { BUDGETS } from '../../examples/property-api/src/create-services'
+import { startCannon } from '../support/cannon'
 import type { Landlord, ThrowawayDatabase } from '../support/database'
 import { latencyOf, percent } from '../support/figures'
 import { type Check, check, type Scenario } from '../support/scenario'
@@ -111,28 +112,21 @@ async function cannon(
   seconds: number,
   rate: number,
   connections: number,
-  request: AutocannonRequest,
+  request: autocannon.Request,
   signal: AbortSignal,
 ): Promise<{ figures: ClassFigures; durations: number[] }> {
   const durations: number[] = []
   const statuses: Record<string, number> = {}
-  const instance = autocannon({
-    url,
-    connections,
-    duration: seconds,
-    overallRate: rate,
-    timeout: 10,
-    requests: [request],
-  })
-  const stop = () => instance.stop()
-  signal.addEventListener('abort', stop, { once: true })
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+  const { instance, result: done } = startCannon(
+    { url, connections, duration: seconds, overallRate: rate, timeout: 10, requests: [request] },
+    signal,
+  )
+  instance.on('response', (_client, status, _bytes, ms) => {
     durations.push(ms)
     statuses[status] = (statuses[status] ?? 0) + 1
   })
 
-  const result = await instance
-  signal.removeEventListener('abort', stop)
+  const result = await done
   const failed = result.non2xx + result.errors + result.timeouts
   const requests = durations.length + result.errors + result.timeouts
   const latency = latencyOf(durations)
@@ -160,7 +154,7 @@ function bearer(landlord: Landlord, json = false): Record<string, string> {
 }
 
 /** The landlords' list pages, details, unit lists and dashboards, mostly cache hits. */
-function readRequest(landlords: readonly Landlord[]): AutocannonRequest {
+function readRequest(landlords: readonly Landlord[]): autocannon.Request {
   return {
     method: 'GET',
     setupRequest(request) {
@@ -181,7 +175,7 @@ function readRequest(landlords: readonly Landlord[]): AutocannonRequest {
 let sequence = 0
 
 /** New properties, renamed properties and new units: each invalidates what it changed. */
-function writeRequest(landlords: readonly Landlord[]): AutocannonRequest {
+function writeRequest(landlords: readonly Landlord[]): autocannon.Request {
   return {
     setupRequest(request) {
       const landlord = pick(landlords)
@@ -212,7 +206,7 @@ function writeRequest(landlords: readonly Landlord[]): AutocannonRequest {
 /** Deletes units made for it, each once. */
 function deleteRequest(
   units: ReadonlyArray<{ unit: number; landlord: Landlord }>,
-): AutocannonRequest {
+): autocannon.Request {
   let next = 0
   return {
     method: 'DELETE',

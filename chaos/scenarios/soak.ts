@@ -1,4 +1,4 @@
-import autocannon from 'autocannon'
+import { startCannon } from '../support/cannon'
 import { mib, round } from '../support/figures'
 import { sleep } from '../support/http'
 import type { ProcessSample } from '../support/instance'
@@ -6,27 +6,42 @@ import { startSampling } from '../support/load'
 import { check, type Scenario } from '../support/scenario'
 import { setUpStage } from '../support/stage'
 
-/** The server's cache bound: `createServices` defaults to 64 MiB and no variable changes it. */
-const CACHE_MAX_BYTES = 64 * 1024 * 1024
+/** The cache's byte bound for this run, set with `CACHE_MAX_BYTES` (the default is 64 MiB). */
+const CACHE_MAX_BYTES = 16 * 1024 * 1024
 
 /**
  * The stated baseline: what the server's heap may hold beyond the cache (code, Fastify,
- * pools, metrics, timing windows, garbage not yet collected). Measured idle under load at
- * 35 to 45 MiB on the reference machine; stated with room for the collector's timing.
+ * pools, metrics, timing windows, garbage not yet collected). On the reference machine the
+ * heap read 38 MiB before the cache held anything and 16 to 42 MiB beyond the cache's bytes
+ * under the soak; stated with room for the collector's timing.
  */
 const BASELINE_BYTES = 64 * 1024 * 1024
 
-/** Properties per landlord: list pages of up to 100 of them make entries of tens of KiB. */
-const PROPERTIES_EACH = 150
+/** Landlords, and properties each: list pages hold 1 to 40 of them (9 KiB on average). */
+const LANDLORDS = 8
+const PROPERTIES_EACH = 40
 
 /**
- * Scenario 8. Autocannon reads list pages whose `limit` (20 to 100) and `offset` do not
- * repeat within a run, so every request stores a new cache entry of tens of KiB, for 90 s
- * (`--soak-seconds 300` for the issue's five minutes). Large pages fill the 64 MiB cache
- * within seconds, so its byte limit is reached and evictions run for most of the soak,
- * without a smaller limit (the server has no setting for one). The server runs with its
- * old generation capped at that bound. Judged: it stays up (no out-of-memory), its heap
- * stays under the cache's byte limit plus the stated baseline, and the limit was reached.
+ * The list page of request `k`: landlord, `limit` 1 to 40 and `offset` 0 to 39. No key
+ * repeats within `LANDLORDS * 40 * 40` (12,800) requests, several times what the cache
+ * holds, so every request is a miss that stores a new entry. Offsets are spread over the
+ * run so entries keep a steady mix of sizes.
+ */
+export function pageOf(k: number): { landlord: number; limit: number; offset: number } {
+  const page = Math.floor(k / LANDLORDS) % (PROPERTIES_EACH * PROPERTIES_EACH)
+  const limit = 1 + (page % PROPERTIES_EACH)
+  const offset = (page + Math.floor(page / PROPERTIES_EACH)) % PROPERTIES_EACH
+
+  return { landlord: k % LANDLORDS, limit, offset }
+}
+
+/**
+ * Scenario 8. Autocannon reads list pages whose key does not repeat while the cache could
+ * still hold it, so every request stores a new entry, for 90 s (`--soak-seconds 300` for the
+ * issue's five minutes). The server runs with `CACHE_MAX_BYTES` at 16 MiB, which the cache
+ * reaches within the first half minute, so evictions run for most of the soak, and with no
+ * V8 flags. Judged: it stays up, every heap reading (one a second) stays under the bound plus
+ * the stated baseline, and the bound was reached.
  */
 export const soakScenario: Scenario = {
   name: 'soak',
@@ -37,45 +52,40 @@ export const soakScenario: Scenario = {
     const rate = 150
     const limitMiB = mib(CACHE_MAX_BYTES + BASELINE_BYTES)
     const stage = await setUpStage(context, {
-      landlords: 4,
+      landlords: LANDLORDS,
       propertiesEach: PROPERTIES_EACH,
       unitsPerProperty: 0,
-      // V8 collects when it likes and, left alone, lets garbage pile up well past what is
-      // held. Capping the old generation at the promised bound makes it collect in time,
-      // and makes a heap that really holds more than the bound end the process.
-      env: { NODE_OPTIONS: `--max-old-space-size=${limitMiB}` },
+      // The server runs as deployed, with no V8 flags: the bound must hold on its own.
+      env: { CACHE_MAX_BYTES: String(CACHE_MAX_BYTES) },
     })
     const tokens = stage.landlords.map((l) => `Bearer ${l.token}`)
-    const sampling = startSampling<ProcessSample>(() => stage.instance.sample(), 2_000)
+    const sampling = startSampling<ProcessSample>(() => stage.instance.sample(), 1_000)
     await sleep(1_000, context.signal)
 
     let n = 0
     context.log(`unique list pages at ${rate}/s for ${seconds} s`)
-    const cannon = autocannon({
-      url: stage.instance.url,
-      connections: 6,
-      duration: seconds,
-      overallRate: rate,
-      timeout: 10,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest(request) {
-            const k = n++
-            const page = Math.floor(k / tokens.length)
-            const limit = 20 + (page % 81)
-            const offset = Math.floor(page / 81) % PROPERTIES_EACH
-            const path = `/properties?limit=${limit}&offset=${offset}`
-            const authorization = tokens[k % tokens.length] as string
-            return { ...request, path, headers: { authorization } }
+    const { result: done } = startCannon(
+      {
+        url: stage.instance.url,
+        connections: 6,
+        duration: seconds,
+        overallRate: rate,
+        timeout: 10,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest(request) {
+              const { landlord, limit, offset } = pageOf(n++)
+              const path = `/properties?limit=${limit}&offset=${offset}`
+              const authorization = tokens[landlord] as string
+              return { ...request, path, headers: { authorization } }
+            },
           },
-        },
-      ],
-    })
-    const stop = () => cannon.stop()
-    context.signal.addEventListener('abort', stop, { once: true })
-    const result = await cannon
-    context.signal.removeEventListener('abort', stop)
+        ],
+      },
+      context.signal,
+    )
+    const result = await done
     await sleep(2_500, context.signal)
     await sampling.stop()
 
@@ -93,11 +103,16 @@ export const soakScenario: Scenario = {
     const growth = outsideEnd - outsideStart
     const failed = result.non2xx + result.errors + result.timeouts
     const limit = CACHE_MAX_BYTES + BASELINE_BYTES
+    const firstEviction = values.find((v) => v.cacheEvictions > 0)
+    const boundSecond =
+      firstEviction === undefined
+        ? undefined
+        : round((firstEviction.at - (values[0]?.at ?? firstEviction.at)) / 1_000, 0)
 
     return {
       checks: [
         check(
-          `heap, at most (old space capped at ${limitMiB} MiB)`,
+          'heap, at most (read every second)',
           `< ${mib(CACHE_MAX_BYTES)} MiB cache + ${mib(BASELINE_BYTES)} MiB baseline`,
           `${mib(maxHeap)} MiB (cache held ${mib(last?.cacheBytes ?? 0)} MiB)`,
           maxHeap < limit,
@@ -105,14 +120,15 @@ export const soakScenario: Scenario = {
         check(
           'the byte limit was reached',
           'evictions > 0',
-          `${last?.cacheEvictions ?? 0} evictions, ${mib(last?.cacheBytes ?? 0)} MiB held`,
+          `${last?.cacheEvictions ?? 0} evictions from ${boundSecond ?? '-'} s on, ` +
+            `${mib(last?.cacheBytes ?? 0)} MiB held`,
           (last?.cacheEvictions ?? 0) > 0,
         ),
-        check('failed requests', '0', `${failed} of ${result.requests.total ?? n}`, failed === 0),
+        check('failed requests', '0', `${failed} of ${result.requests.total}`, failed === 0),
       ],
       figures: {
         seconds,
-        oldSpaceCapMiB: limitMiB,
+        heapLimitMiB: limitMiB,
         targetRate: rate,
         requests: n,
         failed,
@@ -126,6 +142,7 @@ export const soakScenario: Scenario = {
           bytesMiB: mib(last?.cacheBytes ?? 0),
           evictions: last?.cacheEvictions ?? 0,
           maxBytesMiB: mib(CACHE_MAX_BYTES),
+          boundReachedSecond: boundSecond ?? null,
         },
         heapMiB: {
           first: mib(values[0]?.heapUsedBytes ?? 0),
@@ -144,7 +161,7 @@ export const soakScenario: Scenario = {
       notes: [
         `Lowest heap readings minus the cache's own measure of its bytes: ` +
           `${mib(outsideStart)} MiB early, ${mib(outsideEnd)} MiB late in the soak ` +
-          '(negative: the estimate counts more than these entries really hold).',
+          '(what the process holds beyond the cache, plus the error of that measure).',
       ],
     }
   },

@@ -23,6 +23,8 @@ export interface Stage {
   readonly redisUrl: string | undefined
   /** The server the scenario started first. */
   readonly instance: Instance
+  /** Every server the stage started, `instance` first. */
+  readonly instances: readonly Instance[]
   /** The landlords created in SQL, in index order. */
   readonly landlords: readonly Landlord[]
   /** A keep-alive client for the instance. */
@@ -35,6 +37,11 @@ export interface Stage {
 export interface StageOptions {
   /** How many landlords to create. */
   readonly landlords: number
+  /**
+   * How many servers to start, all at once on the empty database: they race to prepare it.
+   * @default 1
+   */
+  readonly instances?: number
   /** @default 3 */
   readonly propertiesEach?: number
   /** @default 2 */
@@ -83,7 +90,10 @@ export async function setUpStage(context: ScenarioContext, options: StageOptions
     return instance
   }
 
-  const instance = await startAnother()
+  const instances = await Promise.all(
+    Array.from({ length: options.instances ?? 1 }, () => startAnother()),
+  )
+  const instance = instances[0] as Instance
   const landlords = await createLandlords(database, {
     count: options.landlords,
     ...(options.propertiesEach === undefined ? {} : { propertiesEach: options.propertiesEach }),
@@ -96,7 +106,10 @@ export async function setUpStage(context: ScenarioContext, options: StageOptions
     timeoutMs: options.clientTimeoutMs ?? 15_000,
   })
   context.defer(() => client.close())
-  context.log(`database ${database.name}, server ${instance.url}, ${landlords.length} landlords`)
+  context.log(
+    `database ${database.name}, server ${instances.map((i) => i.url).join(' and ')}, ` +
+      `${landlords.length} landlords`,
+  )
 
   return {
     database,
@@ -105,6 +118,7 @@ export async function setUpStage(context: ScenarioContext, options: StageOptions
     databaseUrl,
     redisUrl,
     instance,
+    instances,
     landlords,
     client,
     startAnother,
